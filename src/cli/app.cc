@@ -1,0 +1,77 @@
+#include "cli/app.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "cli/context.h"
+
+namespace berth::cli {
+
+void Context::out(std::string_view text) {
+  auto r = write_all(STDOUT_FILENO, text.data(), text.size());
+  if (!r && exit_code == 0) {
+    exit_code = 1;
+  }
+}
+
+void Context::error(const Error& e, int code) {
+  std::string line = fmt::format("Error: {}\n", e.str());
+  (void)write_all(STDERR_FILENO, line.data(), line.size());
+  exit_code = code;
+}
+
+void set_action(CLI::App* cmd, Context& ctx, Action action) {
+  cmd->callback([&ctx, action = std::move(action)] {
+    auto r = action();
+    if (!r) {
+      ctx.error(r.error());
+    }
+  });
+}
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  // Writes to a closed pipe (`berth images | head -1`, a layer reader that stopped early)
+  // must fail as EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  Context ctx;
+  ctx.options.root = env_or("BERTH_ROOT", "/var/lib/berth");
+  ctx.options.runroot = env_or("BERTH_RUNROOT", "/run/berth");
+
+  CLI::App app{"berth: build, run and deploy containers", "berth"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--root", ctx.options.root, "Root of the store (env BERTH_ROOT)");
+  app.add_option("--runroot", ctx.options.runroot, "Root of run state (env BERTH_RUNROOT)");
+  app.set_version_flag("-v,--version", "berth version 0.1.0");
+  add_image_commands(app, ctx);
+  add_archive_commands(app, ctx);
+  add_system_commands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "berth: " << e.what() << "\nSee 'berth --help'.\n";
+    return kExitEngineError;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace berth::cli

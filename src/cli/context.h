@@ -1,0 +1,49 @@
+// Context: what every command gets — the global flags and the engine, opened on first use so
+// that `--help` and usage errors touch no store.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.h"
+#include "engine/engine.h"
+
+namespace berth::cli {
+
+inline constexpr int kExitEngineError = 125;
+
+class Context {
+ public:
+  engine::EngineOptions options;
+
+  Result<engine::Engine*> engine() {
+    if (!engine_) {
+      engine_ = BERTH_TRY(engine::Engine::open(options));
+    }
+    return engine_.get();
+  }
+
+  // Prints to stdout in one write (so a closed pipe is noticed once).
+  void out(std::string_view text);
+  // Prints "Error: <message>" to stderr and records the exit code.
+  void error(const Error& e, int code = kExitEngineError);
+
+  int exit_code = 0;
+
+ private:
+  std::unique_ptr<engine::Engine> engine_;
+};
+
+// Registers a command whose action returns Result<void>; an error is printed on one line and
+// sets exit code 125.
+using Action = std::function<Result<void>()>;
+void set_action(CLI::App* cmd, Context& ctx, Action action);
+
+void add_image_commands(CLI::App& app, Context& ctx);
+void add_archive_commands(CLI::App& app, Context& ctx);
+void add_system_commands(CLI::App& app, Context& ctx);
+
+}  // namespace berth::cli

@@ -1,0 +1,27 @@
+// Image: one image as the engine sees it, read from the store: its manifest, its config and the
+// names that point at it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oci/descriptor.h"
+#include "oci/digest.h"
+#include "oci/image_config.h"
+#include "oci/manifest.h"
+
+namespace berth::engine {
+
+struct Image {
+  oci::Descriptor manifest_desc;  // as in index.json (without the ref name annotation)
+  oci::Manifest manifest;
+  oci::Digest id;  // the config digest, docker's image ID
+  oci::ImageConfig config;
+  std::string config_bytes;
+  std::vector<std::string> refs;  // full normalised references, sorted; empty when dangling
+  int64_t size = 0;               // sum of the layers' uncompressed sizes
+  int64_t created_nanos = 0;      // from config.created; 0 when absent or unparsable
+};
+
+}  // namespace berth::engine

@@ -1,0 +1,69 @@
+#include "store/layer_ingest.h"
+
+#include <fmt/format.h>
+
+#include "store/decompress.h"
+#include "store/layer_apply.h"
+
+namespace berth::store {
+
+namespace {
+
+Result<void> check(const oci::Digest& got, const std::optional<oci::Digest>& want,
+                   std::string_view what_digest) {
+  if (want && *want != got) {
+    return fail(Code::kCorrupt, fmt::format("{} mismatch: expected {}, got {}", what_digest,
+                                            want->str(), got.str()));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
+                                   const IngestExpectations& expect) {
+  auto ctx = [&](Error e) { return tl::unexpected(std::move(e).context(std::string(what))); };
+  HashingReader raw_hash(&raw);
+  auto tar = open_decompressing(&raw_hash);
+  if (!tar) {
+    return ctx(std::move(tar.error()));
+  }
+  auto blob = store.blobs().writer();
+  if (!blob) {
+    return ctx(std::move(blob.error()));
+  }
+  HashingReader tar_hash(tar->get());
+  TeeReader tee(&tar_hash, blob->get());
+  auto unpack = store.layers().begin_unpack();
+  if (!unpack) {
+    return ctx(std::move(unpack.error()));
+  }
+  auto stats = apply_layer(tee, (*unpack)->dirfd(), what);
+  if (!stats) {
+    return tl::unexpected(std::move(stats.error()));  // apply_layer names the entry and `what`
+  }
+  // apply_layer drained the tar; drain the raw stream too (trailing bytes after the
+  // compressed stream's end still belong to the blob the manifest names).
+  if (auto r = drain(raw_hash); !r) {
+    return ctx(std::move(r.error()));
+  }
+  IngestedLayer out{oci::Digest::from_sha256_hex(tar_hash.hex()), tar_hash.count(),
+                    oci::Digest::from_sha256_hex(raw_hash.hex()), raw_hash.count()};
+  if (auto r = check(out.diff_id, expect.diff_id, "layer diff ID"); !r) {
+    return ctx(std::move(r.error()));
+  }
+  if (auto r = check(out.raw_digest, expect.raw_digest, "layer digest"); !r) {
+    return ctx(std::move(r.error()));
+  }
+  if (auto r = (*blob)->commit(out.diff_id); !r) {
+    return ctx(std::move(r.error()));
+  }
+  if (!store.layers().has(out.diff_id)) {
+    if (auto r = (*unpack)->commit(out.diff_id, stats->bytes); !r) {
+      return ctx(std::move(r.error()));
+    }
+  }
+  return out;
+}
+
+}  // namespace berth::store

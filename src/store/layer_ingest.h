@@ -1,0 +1,33 @@
+// Ingesting a layer: one pass over a (possibly compressed) layer tar that decompresses it,
+// hashes it, keeps the uncompressed tar as a blob and applies it as a layer directory.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/stream.h"
+#include "oci/digest.h"
+#include "store/store.h"
+
+namespace berth::store {
+
+struct IngestedLayer {
+  oci::Digest diff_id;     // digest of the uncompressed tar (= its blob's digest)
+  int64_t tar_size = 0;    // size of the uncompressed tar
+  oci::Digest raw_digest;  // digest of the bytes as read (compressed, if they were)
+  int64_t raw_size = 0;
+};
+
+struct IngestExpectations {
+  std::optional<oci::Digest> diff_id;     // the config's diff ID for this layer
+  std::optional<oci::Digest> raw_digest;  // the manifest's digest for this layer's blob
+};
+
+// Reads `raw` to its end. On success both the tar blob and the applied layer are committed;
+// on any failure (corrupt compression, unsafe entry, digest mismatch) neither is, and the
+// error names `what`. The caller holds the store lock shared.
+Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
+                                   const IngestExpectations& expect = {});
+
+}  // namespace berth::store
