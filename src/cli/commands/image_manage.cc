@@ -46,7 +46,7 @@ void add_rmi(CLI::App* cmd, Context& ctx) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Force removal of the image");
-  cmd->add_flag("--no-prune", "Do not delete untagged parents");
+  cmd->add_flag("--no-prune")->description("Do not delete untagged parents");
   cmd->add_option("IMAGE", *names, "Images to remove")->required();
   set_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
@@ -114,7 +114,7 @@ void add_history(CLI::App* cmd, Context& ctx) {
   auto format = std::make_shared<std::string>();
   cmd->add_flag("--no-trunc", flags->first, "Don't truncate output");
   cmd->add_flag("-q,--quiet", flags->second, "Only show image IDs");
-  cmd->add_flag("-H,--human", "Print sizes and dates in human readable format (default true)");
+  cmd->add_flag("-H,--human")->description("Print sizes and dates in human readable format");
   cmd->add_option("--format", *format, "Format output using a Go template");
   cmd->add_option("IMAGE", *name, "Image")->required();
   set_action(cmd, ctx, [&ctx, name, flags, format] {
@@ -127,7 +127,7 @@ void add_prune(CLI::App* cmd, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-a,--all", *all, "Remove all unused images, not just dangling ones");
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
-  cmd->add_option("--filter", "Provide filter values");
+  cmd->add_option("--filter")->description("Provide filter values");
   set_action(cmd, ctx, [&ctx, all, force]() -> Result<void> {
     if (!*force) {
       ctx.out(*all ? "WARNING! This will remove all images without at least one container "

@@ -135,7 +135,7 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
   auto format = std::make_shared<std::string>();
   cmd->add_option("IMAGE", *names, "Images to inspect")->required();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
-  cmd->add_option("--type", "Only image is supported yet");
+  cmd->add_option("--type")->description("Only images are supported yet");
   set_action(cmd, ctx, [&ctx, names, format] { return run_inspect(ctx, *names, *format); });
 }
 

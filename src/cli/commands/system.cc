@@ -34,7 +34,7 @@ void add_system_commands(CLI::App& app, Context& ctx) {
   CLI::App* df = system->add_subcommand("df", "Show disk usage");
   auto format = std::make_shared<std::string>();
   df->add_option("--format", *format, "Format output using a Go template, or json");
-  df->add_flag("-v,--verbose", "Show detailed information on space usage");
+  df->add_flag("-v,--verbose")->description("Show detailed information on space usage");
   set_action(df, ctx, [&ctx, format]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto du = BERTH_TRY(eng->disk_usage());

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Usage: make-busybox-image.sh [NAME]   (default busybox:latest)
+# Makes the busybox root filesystem (scripts/make-busybox-rootfs.sh) in a temporary directory
+# and imports it into berth's store as NAME with docker's PATH and CMD ["sh"]; prints the image
+# ID. Because the rootfs is deterministic, the same busybox-static always gives the same layer.
+#   BERTH        berth binary (default: build/berth of this checkout)
+#   BERTH_ROOT   store root, passed as --root (default: berth's own default)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+name=${1:-busybox:latest}
+berth=${BERTH:-$here/../build/berth}
+if [ ! -x "$berth" ]; then
+  echo "$0: berth binary not found at $berth (build it with scripts/build.sh, or set BERTH)" >&2
+  exit 1
+fi
+root_args=()
+if [ -n "${BERTH_ROOT:-}" ]; then
+  root_args=(--root "$BERTH_ROOT")
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/berth-busybox.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+bash "$here/make-busybox-rootfs.sh" "$tmp/rootfs" >/dev/null
+"$berth" "${root_args[@]}" import \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'CMD ["sh"]' \
+  "$tmp/rootfs" "$name"

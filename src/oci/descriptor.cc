@@ -1,0 +1,68 @@
+#include "oci/descriptor.h"
+
+#include <fmt/format.h>
+
+#include "oci/json_fields.h"
+
+namespace berth::oci {
+
+Json Descriptor::to_json(bool docker_order) const {
+  Json j = Json::object();
+  j["mediaType"] = media_type;
+  if (docker_order) {
+    j["size"] = size;
+    j["digest"] = digest.str();
+  } else {
+    j["digest"] = digest.str();
+    j["size"] = size;
+  }
+  if (!urls.empty()) {
+    j["urls"] = urls;
+  }
+  if (!annotations.empty()) {
+    j["annotations"] = annotations;
+  }
+  if (platform) {
+    j["platform"] = platform->to_json();
+  }
+  if (!artifact_type.empty()) {
+    j["artifactType"] = artifact_type;
+  }
+  return j;
+}
+
+namespace {
+
+Result<Descriptor> read_descriptor(const Json& j) {
+  BERTH_CHECK(expect_object(j, "descriptor"));
+  Descriptor d;
+  d.media_type = BERTH_TRY(require_string(j, "mediaType"));
+  std::string digest = BERTH_TRY(require_string(j, "digest"));
+  auto parsed = Digest::parse(digest);
+  if (!parsed) {
+    return fail(Code::kCorrupt, parsed.error().message());
+  }
+  d.digest = std::move(*parsed);
+  if (!j.contains("size")) {
+    return fail(Code::kCorrupt, "missing field 'size'");
+  }
+  BERTH_CHECK(read_int(j, "size", d.size));
+  if (d.size < 0) {
+    return fail(Code::kCorrupt, fmt::format("negative size {}", d.size));
+  }
+  BERTH_CHECK(read_strings(j, "urls", d.urls));
+  BERTH_CHECK(read_string_map(j, "annotations", d.annotations));
+  if (auto it = j.find("platform"); it != j.end() && !it->is_null()) {
+    d.platform = BERTH_TRY(Platform::from_json(*it));
+  }
+  BERTH_CHECK(read_string(j, "artifactType", d.artifact_type));
+  return d;
+}
+
+}  // namespace
+
+Result<Descriptor> Descriptor::from_json(const Json& j, std::string_view what) {
+  return within(read_descriptor(j), what);
+}
+
+}  // namespace berth::oci

@@ -1,0 +1,672 @@
+#include "store/layer_apply.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "sys/openat2.h"
+#include "sys/xattrs.h"
+
+namespace berth::store {
+
+namespace {
+
+constexpr size_t kReadBufSize = 1 << 20;
+constexpr size_t kDirCacheMax = 1024;
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
+constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
+
+// Feeds libarchive from our Reader. A failure of the Reader is kept whole (its code matters:
+// a corrupt gzip stream is Corrupt, not a tar error) and libarchive only sees "-1".
+struct ReadCtx {
+  Reader* reader;
+  std::vector<char> buf;
+  std::optional<Error> error;
+};
+
+la_ssize_t read_cb(struct archive* a, void* opaque, const void** out) {
+  auto* ctx = static_cast<ReadCtx*>(opaque);
+  auto n = ctx->reader->read(ctx->buf.data(), ctx->buf.size());
+  if (!n) {
+    ctx->error = std::move(n.error());
+    archive_set_error(a, EIO, "reading the layer stream failed");
+    return -1;
+  }
+  *out = ctx->buf.data();
+  return static_cast<la_ssize_t>(*n);
+}
+
+struct ArchiveFree {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+// The metadata of an entry that is applied to what it creates.
+struct Meta {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0;  // permission and setuid/setgid/sticky bits only
+  struct timespec times[2] = {};  // atime, mtime
+  std::vector<std::pair<std::string, std::string>> xattrs;
+};
+
+// A directory whose mode, owner, times and xattrs are set at the end: creating children would
+// change its mtime, and a read-only mode would stop us creating them.
+struct DirMeta {
+  bool explicit_entry = false;  // false: a parent we created implicitly (mode 0755)
+  bool opaque = false;
+  Meta meta;
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Only the xattr namespaces a layer may carry (see the header); overlay's own attributes would
+// let a layer forge redirects or metacopy in the overlay mount.
+bool xattr_allowed(std::string_view key) {
+  if (starts_with(key, "trusted.overlay.")) {
+    return false;
+  }
+  return key == "security.capability" || starts_with(key, "user.") ||
+         starts_with(key, "trusted.");
+}
+
+Meta entry_meta(struct archive_entry* e) {
+  Meta m;
+  m.uid = static_cast<uid_t>(archive_entry_uid(e));
+  m.gid = static_cast<gid_t>(archive_entry_gid(e));
+  m.mode = archive_entry_perm(e) & 07777;
+  m.times[1] = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+  m.times[0] = archive_entry_atime_is_set(e)
+                   ? timespec{archive_entry_atime(e), archive_entry_atime_nsec(e)}
+                   : m.times[1];
+  archive_entry_xattr_reset(e);
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    if (name != nullptr && xattr_allowed(name)) {
+      m.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
+    }
+  }
+  return m;
+}
+
+// The umask the kernel applies to what we create; read from /proc because umask(2) can only be
+// read by changing it, which would race with other threads. Unknown → assume it strips all.
+mode_t current_umask() {
+  auto status = read_file("/proc/self/status");
+  if (status) {
+    auto pos = status->find("\nUmask:");
+    if (pos != std::string::npos) {
+      return static_cast<mode_t>(std::strtoul(status->c_str() + pos + 7, nullptr, 8));
+    }
+  }
+  return 07777;
+}
+
+// Removes name under dirfd, a whole tree if it is a directory, never following symlinks.
+Result<void> remove_at(int dirfd, const std::string& name) {
+  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
+    return {};
+  }
+  if (errno != EISDIR) {
+    return fail_errno(fmt::format("removing {}", name));
+  }
+  UniqueFd dir(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) {
+    return fail_errno(fmt::format("opening {}", name));
+  }
+  std::vector<std::string> children;
+  DIR* d = ::fdopendir(::dup(dir.get()));
+  if (d == nullptr) {
+    return fail_errno(fmt::format("listing {}", name));
+  }
+  while (auto* ent = ::readdir(d)) {
+    std::string_view n = ent->d_name;
+    if (n != "." && n != "..") {
+      children.emplace_back(n);
+    }
+  }
+  ::closedir(d);
+  for (const auto& child : children) {
+    BERTH_CHECK(remove_at(dir.get(), child));
+  }
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) {
+    return fail_errno(fmt::format("removing {}", name));
+  }
+  return {};
+}
+
+// "a/b/c" → {"a/b", "c"}; "c" → {"", "c"}.
+std::pair<std::string, std::string> split_parent(const std::string& path) {
+  auto pos = path.rfind('/');
+  if (pos == std::string::npos) {
+    return {"", path};
+  }
+  return {path.substr(0, pos), path.substr(pos + 1)};
+}
+
+class Applier {
+ public:
+  explicit Applier(int root)
+      : root_(root), euid_(::geteuid()), egid_(::getegid()), umask_(current_umask()) {
+    struct stat st {};
+    // Children of a setgid directory inherit its group, so created files may not be ours.
+    root_setgid_ = ::fstat(root, &st) != 0 || (st.st_mode & S_ISGID) != 0;
+  }
+
+  Result<void> entry(struct archive* a, struct archive_entry* e);
+  Result<void> finish();
+  const ApplyStats& stats() const { return stats_; }
+
+ private:
+  tl::unexpected<Error> refuse(std::string_view why) const {
+    return fail(Code::kInvalidArgument, fmt::format("layer entry \"{}\": {}", name_, why));
+  }
+  tl::unexpected<Error> sys_fail(std::string_view op) const {
+    int err = errno;
+    return fail_errno(fmt::format("layer entry \"{}\": {}", name_, op), err);
+  }
+
+  Result<std::string> clean(std::string_view name, std::string_view what) const;
+  Result<int> parent_fd(const std::string& dir);
+  Result<UniqueFd> walk(const std::string& dir, bool create);
+  Result<void> replace(int pfd, const std::string& path, const std::string& base);
+  void forget(const std::string& path);
+
+  Result<void> regular(struct archive* a, int pfd, const std::string& path,
+                       const std::string& base, const Meta& m, int64_t size);
+  Result<void> write_data(struct archive* a, int fd, int64_t size);
+  Result<void> directory(const std::string& path, const Meta& m);
+  Result<void> hardlink(const std::string& path, const std::string& target);
+  Result<void> create_node(int pfd, const std::string& path, const std::string& base,
+                           const Meta& m, mode_t type, dev_t dev, const char* link);
+  Result<void> whiteout(const std::string& parent, const std::string& name, const Meta& m);
+
+  bool need_chown(const Meta& m) const {
+    return root_setgid_ || m.uid != euid_ || m.gid != egid_;
+  }
+  bool need_chmod(mode_t mode) const { return (mode & 07000) != 0 || (mode & umask_) != 0; }
+  Result<void> set_xattrs(int fd, const Meta& m, bool special);
+  Result<void> meta_at(int pfd, const std::string& base, const Meta& m, mode_t type);
+  Result<void> finish_dir(const std::string& path, const DirMeta& d);
+
+  int root_;
+  uid_t euid_;
+  gid_t egid_;
+  mode_t umask_;
+  bool root_setgid_ = true;
+  std::string name_;  // the current entry's name as the tar has it, for messages
+  std::unordered_map<std::string, UniqueFd> dirs_;  // O_PATH fds of directories by path
+  std::map<std::string, DirMeta> pending_;          // "" is the target itself
+  ApplyStats stats_;
+};
+
+// Normalises a tar name: "./a//b/" → "a/b", "/", "." and "./" → "" (the target itself).
+Result<std::string> Applier::clean(std::string_view name, std::string_view what) const {
+  std::string out;
+  bool absolute = starts_with(name, "/");
+  size_t pos = 0;
+  while (pos <= name.size()) {
+    size_t end = name.find('/', pos);
+    if (end == std::string_view::npos) {
+      end = name.size();
+    }
+    std::string_view comp = name.substr(pos, end - pos);
+    pos = end + 1;
+    if (comp.empty() || comp == ".") {
+      continue;
+    }
+    if (comp == ".." || absolute) {
+      return refuse(fmt::format("{} escapes the layer", what));
+    }
+    if (!out.empty()) {
+      out += '/';
+    }
+    out += comp;
+  }
+  return out;
+}
+
+// Walks dir one component at a time from the target, creating missing directories when
+// `create`; gives the precise reason a path is refused (a symlink, a non-directory).
+Result<UniqueFd> Applier::walk(const std::string& dir, bool create) {
+  UniqueFd cur(::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  std::string sofar;
+  size_t pos = 0;
+  while (pos < dir.size()) {
+    size_t end = std::min(dir.find('/', pos), dir.size());
+    std::string comp = dir.substr(pos, end - pos);
+    sofar = dir.substr(0, end);
+    pos = end + 1;
+    if (create && ::mkdirat(cur.get(), comp.c_str(), 0755) == 0) {
+      pending_.try_emplace(sofar);
+    } else if (create && errno != EEXIST) {
+      return sys_fail(fmt::format("creating directory {}", sofar));
+    }
+    UniqueFd next(::openat(cur.get(), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next) {
+      struct stat st {};
+      if (errno == ENOTDIR && ::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        return refuse(S_ISLNK(st.st_mode) ? fmt::format("path goes through symlink \"{}\"", sofar)
+                                          : fmt::format("\"{}\" is not a directory", sofar));
+      }
+      return sys_fail(fmt::format("opening directory {}", sofar));
+    }
+    cur = std::move(next);
+  }
+  return cur;
+}
+
+// A directory fd for dir (borrowed: valid until the next call), from the cache or resolved
+// beneath the target with no symlinks; missing directories are created, as tar does.
+Result<int> Applier::parent_fd(const std::string& dir) {
+  if (dir.empty()) {
+    return root_;
+  }
+  if (auto it = dirs_.find(dir); it != dirs_.end()) {
+    return it->second.get();
+  }
+  auto fd = sys::open_beneath(root_, dir, O_PATH | O_DIRECTORY, 0, false);
+  if (!fd) {
+    fd = walk(dir, true);  // missing parents, or the precise reason for refusing
+    if (!fd) {
+      return tl::unexpected(std::move(fd.error()));
+    }
+  }
+  if (dirs_.size() >= kDirCacheMax) {
+    dirs_.clear();
+  }
+  return dirs_.emplace(dir, std::move(*fd)).first->second.get();
+}
+
+// Forgets cached fds and pending metadata of a directory tree about to be removed.
+void Applier::forget(const std::string& path) {
+  std::string prefix = path + "/";
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    it = (it->first == path || starts_with(it->first, prefix)) ? dirs_.erase(it) : std::next(it);
+  }
+  for (auto it = pending_.lower_bound(path);
+       it != pending_.end() && (it->first == path || starts_with(it->first, prefix));) {
+    it = pending_.erase(it);
+  }
+}
+
+// Removes what an earlier entry of this layer put at path, so a new entry can take its place.
+Result<void> Applier::replace(int pfd, const std::string& path, const std::string& base) {
+  struct stat st {};
+  if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+    forget(path);
+  }
+  return with_context(remove_at(pfd, base), fmt::format("layer entry \"{}\"", name_));
+}
+
+Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
+  const char* raw = archive_entry_pathname(e);
+  name_ = raw != nullptr ? raw : "";
+  ++stats_.entries;
+  std::string path = BERTH_TRY(clean(name_, "path"));
+  Meta m = entry_meta(e);
+  const char* target = archive_entry_hardlink(e);
+  mode_t type = archive_entry_filetype(e);
+  if (path.empty()) {
+    if (target != nullptr || type != AE_IFDIR) {
+      return refuse("the layer's root must be a directory");
+    }
+    return directory(path, m);
+  }
+  if (target != nullptr) {
+    std::string tpath = BERTH_TRY(clean(target, fmt::format("hardlink target \"{}\"", target)));
+    return hardlink(path, tpath);
+  }
+  auto [parent, base] = split_parent(path);
+  if (starts_with(base, kWhiteoutPrefix)) {
+    if (base == kOpaqueMarker) {
+      BERTH_CHECK(parent_fd(parent));  // the directory exists even if the layer omits it
+      pending_[parent].opaque = true;
+      return {};
+    }
+    if (starts_with(base, kWhiteoutMetaPrefix)) {
+      return {};  // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): nothing for overlayfs
+    }
+    return whiteout(parent, base.substr(kWhiteoutPrefix.size()), m);
+  }
+  switch (type) {
+    case AE_IFDIR:
+      return directory(path, m);
+    case AE_IFREG:
+      stats_.bytes += archive_entry_size(e);
+      return regular(a, BERTH_TRY(parent_fd(parent)), path, base, m, archive_entry_size(e));
+    case AE_IFLNK:
+      return create_node(BERTH_TRY(parent_fd(parent)), path, base, m, S_IFLNK, 0,
+                         archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO:
+      return create_node(BERTH_TRY(parent_fd(parent)), path, base, m, type,
+                         makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e)),
+                         nullptr);
+    default:
+      return refuse(fmt::format("unsupported entry type {:o}", type));
+  }
+}
+
+Result<void> Applier::regular(struct archive* a, int pfd, const std::string& path,
+                              const std::string& base, const Meta& m, int64_t size) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::openat(pfd, base.c_str(), kFlags, m.mode & 0777));
+  if (!fd && errno == EEXIST) {
+    BERTH_CHECK(replace(pfd, path, base));
+    fd.reset(::openat(pfd, base.c_str(), kFlags, m.mode & 0777));
+  }
+  if (!fd) {
+    return sys_fail("creating file");
+  }
+  BERTH_CHECK(write_data(a, fd.get(), size));
+  // Order matters: chown clears setuid/setgid (so chmod after it), and both chown and writing
+  // drop security.capability (so xattrs after them); times last, as everything above bumps them.
+  if (need_chown(m) && ::fchown(fd.get(), m.uid, m.gid) != 0) {
+    return sys_fail("changing owner");
+  }
+  if (need_chmod(m.mode) && ::fchmod(fd.get(), m.mode) != 0) {
+    return sys_fail("changing mode");
+  }
+  BERTH_CHECK(set_xattrs(fd.get(), m, false));
+  if (::futimens(fd.get(), m.times) != 0) {
+    return sys_fail("setting times");
+  }
+  return {};
+}
+
+// Copies the entry's data blocks; libarchive hands out pointers into its read buffer, so the
+// only copy is the write itself. Offsets jump over holes of sparse entries.
+Result<void> Applier::write_data(struct archive* a, int fd, int64_t size) {
+  int64_t end = 0;
+  while (true) {
+    const void* buf = nullptr;
+    size_t len = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(a, &buf, &len, &offset);
+    if (r == ARCHIVE_EOF) {
+      break;
+    }
+    if (r < ARCHIVE_WARN) {
+      return fail(Code::kCorrupt, fmt::format("layer entry \"{}\": {}", name_,
+                                              archive_error_string(a) ? archive_error_string(a)
+                                                                      : "reading data"));
+    }
+    const char* p = static_cast<const char*>(buf);
+    while (len > 0) {
+      ssize_t n = ::pwrite(fd, p, len, offset);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return sys_fail("writing file");
+      }
+      p += n;
+      len -= static_cast<size_t>(n);
+      offset += n;
+    }
+    end = std::max<int64_t>(end, offset);
+  }
+  if (end < size && ::ftruncate(fd, size) != 0) {  // a sparse file ending in a hole
+    return sys_fail("extending file");
+  }
+  return {};
+}
+
+Result<void> Applier::directory(const std::string& path, const Meta& m) {
+  if (!path.empty()) {
+    auto [parent, base] = split_parent(path);
+    int pfd = BERTH_TRY(parent_fd(parent));
+    // 0700 while we fill it; the entry's mode is set at the end.
+    if (::mkdirat(pfd, base.c_str(), 0700) != 0) {
+      struct stat st {};
+      if (errno != EEXIST || ::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return sys_fail("creating directory");
+      }
+      if (!S_ISDIR(st.st_mode)) {
+        BERTH_CHECK(replace(pfd, path, base));
+        if (::mkdirat(pfd, base.c_str(), 0700) != 0) {
+          return sys_fail("creating directory");
+        }
+      }
+    }
+  }
+  DirMeta& d = pending_[path];  // a directory over a directory merges: the last entry wins
+  d.explicit_entry = true;
+  d.meta = m;
+  return {};
+}
+
+Result<void> Applier::hardlink(const std::string& path, const std::string& target) {
+  if (target.empty()) {
+    return refuse("hardlink target is a directory");
+  }
+  if (target == path) {
+    return {};  // a name linked to itself: nothing to do
+  }
+  // The target's directory is resolved like any path, but never created: it must exist. Our own
+  // fd, not a cached one, since parent_fd below may evict the cache.
+  auto [tparent, tbase] = split_parent(target);
+  auto tdir = sys::open_beneath(root_, tparent.empty() ? "." : tparent, O_PATH | O_DIRECTORY, 0,
+                                false);
+  if (!tdir) {
+    if (tdir.error().sys_errno() == ENOENT) {
+      return refuse(fmt::format("hardlink target \"{}\" does not exist", target));
+    }
+    auto walked = walk(tparent, false);  // the precise reason: a symlink, a non-directory
+    if (!walked) {
+      return tl::unexpected(std::move(walked.error()));
+    }
+    tdir = std::move(walked);
+  }
+  struct stat st {};
+  if (::fstatat(tdir->get(), tbase.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return refuse(fmt::format("hardlink target \"{}\" does not exist", target));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return refuse(fmt::format("hardlink target \"{}\" is a directory", target));
+  }
+  auto [parent, base] = split_parent(path);
+  int pfd = BERTH_TRY(parent_fd(parent));
+  // flags 0: a symlink target is linked itself, not followed.
+  if (::linkat(tdir->get(), tbase.c_str(), pfd, base.c_str(), 0) != 0) {
+    if (errno != EEXIST) {
+      return sys_fail("creating hardlink");
+    }
+    BERTH_CHECK(replace(pfd, path, base));
+    if (::linkat(tdir->get(), tbase.c_str(), pfd, base.c_str(), 0) != 0) {
+      return sys_fail("creating hardlink");
+    }
+  }
+  return {};
+}
+
+// Symlinks (link != nullptr), devices and fifos: one-component calls on the parent's fd.
+Result<void> Applier::create_node(int pfd, const std::string& path, const std::string& base,
+                                  const Meta& m, mode_t type, dev_t dev, const char* link) {
+  auto make = [&] {
+    return link != nullptr ? ::symlinkat(link, pfd, base.c_str())
+                           : ::mknodat(pfd, base.c_str(), type | (m.mode & 0777), dev);
+  };
+  if (make() != 0) {
+    if (errno != EEXIST) {
+      return sys_fail(link != nullptr ? "creating symlink" : "creating node");
+    }
+    BERTH_CHECK(replace(pfd, path, base));
+    if (make() != 0) {
+      return sys_fail(link != nullptr ? "creating symlink" : "creating node");
+    }
+  }
+  return meta_at(pfd, base, m, type);
+}
+
+Result<void> Applier::whiteout(const std::string& parent, const std::string& name,
+                               const Meta& m) {
+  if (name.empty() || name == "." || name == "..") {
+    return refuse("invalid whiteout name");
+  }
+  int pfd = BERTH_TRY(parent_fd(parent));
+  std::string path = parent.empty() ? name : parent + "/" + name;
+  Meta wm = m;
+  wm.mode = 0;
+  wm.xattrs.clear();
+  return create_node(pfd, path, name, wm, S_IFCHR, makedev(0, 0), nullptr);
+}
+
+Result<void> Applier::meta_at(int pfd, const std::string& base, const Meta& m, mode_t type) {
+  const char* b = base.c_str();
+  if (need_chown(m) && ::fchownat(pfd, b, m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) {
+    return sys_fail("changing owner");
+  }
+  // Symlinks have no mode of their own on Linux.
+  if (type != S_IFLNK && need_chmod(m.mode) &&
+      ::fchmodat(pfd, b, m.mode, AT_SYMLINK_NOFOLLOW) != 0) {
+    return sys_fail("changing mode");
+  }
+  if (!m.xattrs.empty()) {
+    UniqueFd fd(::openat(pfd, b, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+      return sys_fail("opening");
+    }
+    BERTH_CHECK(set_xattrs(fd.get(), m, true));
+  }
+  if (::utimensat(pfd, b, m.times, AT_SYMLINK_NOFOLLOW) != 0) {
+    return sys_fail("setting times");
+  }
+  return {};
+}
+
+// special: a symlink, device or fifo, where the kernel refuses user.* (EPERM); like docker we
+// skip what the filesystem cannot hold rather than fail the pull.
+Result<void> Applier::set_xattrs(int fd, const Meta& m, bool special) {
+  for (const auto& [key, value] : m.xattrs) {
+    auto r = sys::set_xattr(fd, key, value);
+    if (!r) {
+      int err = r.error().sys_errno();
+      if (err == ENOTSUP || (special && err == EPERM && starts_with(key, "user."))) {
+        continue;
+      }
+      return tl::unexpected(std::move(r.error()).context(fmt::format("layer entry \"{}\"", name_)));
+    }
+  }
+  return {};
+}
+
+Result<void> Applier::finish_dir(const std::string& path, const DirMeta& d) {
+  auto fd = BERTH_TRY(sys::open_beneath(root_, path.empty() ? "." : path,
+                                        O_RDONLY | O_DIRECTORY, 0, false));
+  const Meta& m = d.meta;
+  if (d.explicit_entry && need_chown(m) && ::fchown(fd.get(), m.uid, m.gid) != 0) {
+    return sys_fail("changing owner");
+  }
+  // An implicit parent gets tar's 0755; the target itself keeps its mode unless the layer
+  // has a "./" entry.
+  if ((d.explicit_entry || !path.empty()) &&
+      ::fchmod(fd.get(), d.explicit_entry ? m.mode : 0755) != 0) {
+    return sys_fail("changing mode");
+  }
+  BERTH_CHECK(set_xattrs(fd.get(), m, false));
+  if (d.opaque) {
+    BERTH_CHECK_CTX(sys::set_xattr(fd.get(), kOpaqueXattr, "y"),
+                    fmt::format("layer directory \"{}\"", path));
+  }
+  if (d.explicit_entry && ::futimens(fd.get(), m.times) != 0) {
+    return sys_fail("setting times");
+  }
+  return {};
+}
+
+// Directories last and deepest first (reverse path order puts "a/b" before "a"), once nothing
+// will be created in them any more.
+Result<void> Applier::finish() {
+  dirs_.clear();
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    name_ = it->first.empty() ? "." : it->first;
+    BERTH_CHECK(finish_dir(it->first, it->second));
+  }
+  return {};
+}
+
+// Reads every header and hands it to the applier; a failure of our Reader wins over the
+// message libarchive made of it.
+Result<ApplyStats> apply_entries(Reader& tar, int target_dirfd) {
+  ReadCtx ctx{&tar, std::vector<char>(kReadBufSize), std::nullopt};
+  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  if (!a) {
+    return fail(Code::kInternal, "archive_read_new failed");
+  }
+  archive_read_support_format_tar(a.get());    // ustar, pax and GNU tar
+  archive_read_support_format_empty(a.get());  // a 0-byte layer is an empty layer, as in docker
+  auto tar_error = [&]() -> tl::unexpected<Error> {
+    if (ctx.error) {
+      return tl::unexpected(std::move(*ctx.error));
+    }
+    const char* msg = archive_error_string(a.get());
+    return fail(Code::kCorrupt, fmt::format("invalid layer tar: {}", msg ? msg : "unknown error"));
+  };
+  if (archive_read_open(a.get(), &ctx, nullptr, read_cb, nullptr) != ARCHIVE_OK) {
+    return tar_error();
+  }
+  Applier applier(target_dirfd);
+  while (true) {
+    struct archive_entry* e = nullptr;
+    int r = archive_read_next_header(a.get(), &e);
+    if (r == ARCHIVE_EOF) {
+      break;
+    }
+    if (r < ARCHIVE_WARN) {  // WARN is a name libarchive could not convert: kept as bytes
+      return tar_error();
+    }
+    if (auto applied = applier.entry(a.get(), e); !applied) {
+      if (ctx.error) {
+        return tl::unexpected(std::move(*ctx.error));
+      }
+      return tl::unexpected(std::move(applied.error()));
+    }
+  }
+  BERTH_CHECK(applier.finish());
+  return applier.stats();
+}
+
+}  // namespace
+
+Result<ApplyStats> apply_layer(Reader& tar, int target_dirfd, std::string_view what) {
+  auto stats = apply_entries(tar, target_dirfd);
+  if (stats) {
+    // The tar's end-of-archive blocks may be followed by padding (tar pads to 10 KiB records);
+    // it is part of the layer's bytes, so read it for the caller's hashes.
+    auto drained = drain(tar);
+    if (drained) {
+      return stats;
+    }
+    stats = tl::unexpected(std::move(drained.error()));
+  }
+  if (!what.empty()) {
+    stats.error().context(std::string(what));
+  }
+  return stats;
+}
+
+}  // namespace berth::store
