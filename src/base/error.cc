@@ -69,6 +69,8 @@ tl::unexpected<Error> fail_errno(std::string message, int err) {
   return tl::unexpected<Error>(Error(code_from_errno(err), std::move(message), err));
 }
 
-tl::unexpected<Error> fail_errno(std::string message) { return fail_errno(std::move(message), errno); }
+tl::unexpected<Error> fail_errno(std::string message) {
+  return fail_errno(std::move(message), errno);
+}
 
 }  // namespace berth

@@ -82,22 +82,22 @@ Result<T> with_context(Result<T>&& r, std::string what) {
 
 // BERTH_TRY(expr): evaluates a Result; on error returns it from the enclosing function, else
 // yields the value. BERTH_TRY_CTX adds a context string first. BERTH_CHECK is for Result<void>.
-#define BERTH_TRY(expr)                                         \
-  ({                                                            \
-    auto&& berth_try_r_ = (expr);                               \
-    if (!berth_try_r_) {                                        \
-      return tl::unexpected(std::move(berth_try_r_).error());   \
-    }                                                           \
-    std::move(*berth_try_r_);                                   \
+#define BERTH_TRY(expr)                                       \
+  ({                                                          \
+    auto&& berth_try_r_ = (expr);                             \
+    if (!berth_try_r_) {                                      \
+      return tl::unexpected(std::move(berth_try_r_).error()); \
+    }                                                         \
+    std::move(*berth_try_r_);                                 \
   })
 
-#define BERTH_TRY_CTX(expr, ctx)                                                 \
-  ({                                                                             \
-    auto&& berth_try_r_ = (expr);                                                \
-    if (!berth_try_r_) {                                                         \
-      return tl::unexpected(std::move(berth_try_r_).error().context(ctx));      \
-    }                                                                            \
-    std::move(*berth_try_r_);                                                    \
+#define BERTH_TRY_CTX(expr, ctx)                                           \
+  ({                                                                       \
+    auto&& berth_try_r_ = (expr);                                          \
+    if (!berth_try_r_) {                                                   \
+      return tl::unexpected(std::move(berth_try_r_).error().context(ctx)); \
+    }                                                                      \
+    std::move(*berth_try_r_);                                              \
   })
 
 #define BERTH_CHECK(expr)                                       \
@@ -108,10 +108,10 @@ Result<T> with_context(Result<T>&& r, std::string what) {
     }                                                           \
   } while (0)
 
-#define BERTH_CHECK_CTX(expr, ctx)                                               \
-  do {                                                                           \
-    auto&& berth_check_r_ = (expr);                                              \
-    if (!berth_check_r_) {                                                       \
-      return tl::unexpected(std::move(berth_check_r_).error().context(ctx));    \
-    }                                                                            \
+#define BERTH_CHECK_CTX(expr, ctx)                                           \
+  do {                                                                       \
+    auto&& berth_check_r_ = (expr);                                          \
+    if (!berth_check_r_) {                                                   \
+      return tl::unexpected(std::move(berth_check_r_).error().context(ctx)); \
+    }                                                                        \
   } while (0)

@@ -14,7 +14,7 @@ namespace berth {
 std::vector<std::string> split(std::string_view s, char sep);
 // Splits at the first `sep`; the second part is empty and `found` false when there is none.
 std::pair<std::string_view, std::string_view> cut(std::string_view s, char sep,
-                                                   bool* found = nullptr);
+                                                  bool* found = nullptr);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view trim(std::string_view s);
 std::string to_lower(std::string_view s);

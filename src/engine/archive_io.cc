@@ -7,13 +7,19 @@
 
 #include <fmt/format.h>
 
+#include "base/fs.h"
 #include "base/strings.h"
+#include "oci/media_types.h"
+#include "store/decompress.h"
 
 namespace berth::engine {
 
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
+constexpr int64_t kMaxDocument = 4 << 20;         // one manifest, config, index…
+constexpr int64_t kMaxDocumentsTotal = 64 << 20;  // all documents kept in memory together
+constexpr int kMaxLinkHops = 16;
 
 std::string archive_message(struct archive* a) {
   const char* s = archive_error_string(a);
@@ -79,8 +85,7 @@ Result<void> TarWriter::fail_here(std::string_view what) {
     Error e = *out_error_;
     return tl::unexpected(std::move(e).context(std::string(what)));
   }
-  return tl::unexpected(
-      Error(Code::kIo, fmt::format("{}: {}", what, archive_message(a_))));
+  return tl::unexpected(Error(Code::kIo, fmt::format("{}: {}", what, archive_message(a_))));
 }
 
 Result<void> TarWriter::header(std::string_view path, bool dir, int64_t size) {
@@ -171,7 +176,7 @@ Result<std::unique_ptr<TarReader>> TarReader::open(Reader& in) {
   }
   if (archive_read_support_format_tar(r->a_) != ARCHIVE_OK ||
       archive_read_open(r->a_, r.get(), nullptr, &TarReader::read_cb, nullptr) != ARCHIVE_OK) {
-    return r->failure("reading the archive");
+    return r->failure();
   }
   return r;
 }
@@ -194,7 +199,7 @@ ssize_t TarReader::read_cb(struct archive* a, void* self, const void** buf) {
   return static_cast<ssize_t>(*n);
 }
 
-tl::unexpected<Error> TarReader::failure(std::string_view doing) {
+tl::unexpected<Error> TarReader::failure() {
   if (in_error_) {
     Error e = *in_error_;
     return tl::unexpected(std::move(e));
@@ -202,12 +207,10 @@ tl::unexpected<Error> TarReader::failure(std::string_view doing) {
   std::string msg = archive_message(a_);
   if (msg.find("runcated") != std::string::npos) {
     msg = "truncated tar archive";
+  } else if (msg.find("Unrecognized archive format") != std::string::npos) {
+    msg = "not a tar archive";
   }
-  Error e(Code::kCorrupt, msg);
-  if (!doing.empty()) {
-    e.context(std::string(doing));
-  }
-  return tl::unexpected(std::move(e));
+  return tl::unexpected(Error(Code::kCorrupt, msg));
 }
 
 Result<std::optional<TarEntry>> TarReader::next() {
@@ -217,12 +220,11 @@ Result<std::optional<TarEntry>> TarReader::next() {
     return std::optional<TarEntry>();
   }
   if (r < ARCHIVE_WARN) {
-    return failure(current_.empty() ? std::string_view() : std::string_view(current_));
+    return failure();
   }
   TarEntry out;
   const char* name = archive_entry_pathname(e);
   out.path = clean_archive_path(name != nullptr ? name : "");
-  current_ = out.path;
   out.size = archive_entry_size(e);
   if (const char* hl = archive_entry_hardlink(e); hl != nullptr) {
     out.kind = TarEntry::Kind::kHardlink;
@@ -242,9 +244,159 @@ Result<std::optional<TarEntry>> TarReader::next() {
 Result<size_t> TarReader::read(void* buf, size_t len) {
   ssize_t n = archive_read_data(a_, buf, len);
   if (n < 0) {
-    return failure(current_);
+    return failure();
   }
   return static_cast<size_t>(n);
+}
+
+// ---- LoadUndo ----
+
+LoadUndo::~LoadUndo() {
+  if (!committed_) {
+    for (const auto& d : layers_) {
+      (void)store_.layers().remove(d);
+    }
+    for (const auto& d : blobs_) {
+      (void)store_.blobs().remove(d);
+    }
+  }
+}
+
+void LoadUndo::commit() {
+  committed_ = true;
+  for (const auto& d : blobs_) {
+    if (!kept_.count(d)) {
+      (void)store_.blobs().remove(d);
+    }
+  }
+}
+
+// ---- reading an archive into the store ----
+
+std::string ArchiveContents::follow(std::string path) const {
+  for (int i = 0; i < kMaxLinkHops; ++i) {
+    auto it = links.find(path);
+    if (it == links.end()) {
+      break;
+    }
+    path = it->second;
+  }
+  return path;
+}
+
+namespace {
+
+// manifest.json, index.json, oci-layout, repositories and old docker's <hex>.json configs.
+bool is_document(const std::string& path) {
+  return path.find('/') == std::string::npos &&
+         (path == oci::kOciLayoutFile || path == "repositories" || path.ends_with(".json"));
+}
+
+// Old docker archives' per-layer v1 metadata (<id>/json, <id>/VERSION): nothing reads it.
+bool is_v1_metadata(const std::string& path) {
+  std::string base = base_name(path);
+  return path.find('/') != std::string::npos && (base == "json" || base == "VERSION");
+}
+
+// The digest a `blobs/<alg>/<hex>` entry claims to have; nullopt for other paths.
+Result<std::optional<oci::Digest>> claimed_digest(const std::string& path) {
+  auto parts = split(path, '/');
+  if (parts.size() != 3 || parts[0] != "blobs") {
+    return std::optional<oci::Digest>();
+  }
+  auto d = oci::Digest::parse(parts[1] + ":" + parts[2]);
+  if (!d) {
+    return fail(Code::kCorrupt, fmt::format("{}: not a valid blob name", path));
+  }
+  if (d->algorithm() != "sha256") {
+    return fail(Code::kUnsupported,
+                fmt::format("{}: digest algorithm {} is not supported", path, d->algorithm()));
+  }
+  return std::optional<oci::Digest>(*d);
+}
+
+Result<void> keep_document(TarReader& tar, const TarEntry& e, ArchiveContents& c) {
+  if (e.size > kMaxDocument || c.docs_bytes + e.size > kMaxDocumentsTotal) {
+    return fail(Code::kCorrupt, fmt::format("{}: too large ({} bytes)", e.path, e.size));
+  }
+  std::string data;
+  StringWriter w(&data);
+  BERTH_CHECK_CTX(copy_stream(tar, w), e.path);
+  c.docs_bytes += static_cast<int64_t>(data.size());
+  c.docs[e.path] = std::move(data);
+  return {};
+}
+
+// Streams one entry into the blob store under the digest of its content, which must be the one
+// its name claims, if it claims one.
+Result<void> store_entry(const store::Store& store, TarReader& tar, const TarEntry& e,
+                         ArchiveContents& c, LoadUndo& undo) {
+  auto claimed = BERTH_TRY(claimed_digest(e.path));
+  if (claimed && store.blobs().has(*claimed)) {
+    // Stored already: only check that the archive's copy is what its name says.
+    HashingWriter hash(nullptr);
+    BERTH_CHECK_CTX(copy_stream(tar, hash), e.path);
+    if (hash.hex() != claimed->hex()) {
+      return fail(Code::kCorrupt, fmt::format("{}: digest mismatch: expected {}, got sha256:{}",
+                                              e.path, claimed->str(), hash.hex()));
+    }
+    c.blobs[e.path] = *claimed;
+    return {};
+  }
+  auto w = BERTH_TRY(store.blobs().writer());
+  BERTH_CHECK_CTX(copy_stream(tar, *w), e.path);
+  bool existed = store.blobs().has(w->digest());
+  oci::Digest d = BERTH_TRY_CTX(w->commit(claimed), e.path);
+  if (!existed) {
+    undo.added_blob(d);
+  }
+  c.blobs[e.path] = d;
+  return {};
+}
+
+void add_link(const TarEntry& e, ArchiveContents& c) {
+  std::string target = e.link;
+  if (e.kind == TarEntry::Kind::kSymlink && !target.starts_with("/")) {
+    target = dir_name(e.path) + "/" + target;
+  }
+  // Lexical: "a/../b" → "b". The result only ever names another entry of the archive.
+  std::vector<std::string> parts;
+  for (auto& p : split(clean_archive_path(target), '/')) {
+    if (p == "..") {
+      if (!parts.empty()) {
+        parts.pop_back();
+      }
+    } else {
+      parts.push_back(std::move(p));
+    }
+  }
+  c.links[e.path] = join(parts, "/");
+}
+
+}  // namespace
+
+Result<ArchiveContents> read_archive(const store::Store& store, Reader& in, LoadUndo& undo) {
+  auto plain = BERTH_TRY(store::open_decompressing(&in));
+  auto tar = BERTH_TRY(TarReader::open(*plain));
+  ArchiveContents c;
+  while (auto e = BERTH_TRY(tar->next())) {
+    switch (e->kind) {
+      case TarEntry::Kind::kFile:
+        if (is_document(e->path)) {
+          BERTH_CHECK(keep_document(*tar, *e, c));
+        } else if (!is_v1_metadata(e->path)) {
+          BERTH_CHECK(store_entry(store, *tar, *e, c, undo));
+        }
+        break;
+      case TarEntry::Kind::kSymlink:
+      case TarEntry::Kind::kHardlink:
+        add_link(*e, c);
+        break;
+      default:
+        break;
+    }
+  }
+  return c;
 }
 
 }  // namespace berth::engine

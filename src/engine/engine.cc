@@ -24,4 +24,12 @@ std::string familiar_ref(const std::string& full) {
   return ref->familiar();
 }
 
+std::pair<std::string, std::string> familiar_repo_tag(const std::string& full) {
+  auto ref = oci::Reference::parse(full);
+  if (!ref) {
+    return {full, "<none>"};
+  }
+  return {ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag};
+}
+
 }  // namespace berth::engine

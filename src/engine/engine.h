@@ -22,12 +22,12 @@ struct EngineOptions {
 };
 
 struct ImportRequest {
-  std::string source;             // a file path, a directory or "-" (then `input` is read)
-  Reader* input = nullptr;        // stdin when source is "-"
-  std::string reference;          // optional REPOSITORY[:TAG]
+  std::string source;                // a file path, a directory or "-" (then `input` is read)
+  Reader* input = nullptr;           // stdin when source is "-"
+  std::string reference;             // optional REPOSITORY[:TAG]
   std::vector<std::string> changes;  // Dockerfile instructions (--change)
-  std::string message;            // -m, recorded in history
-  std::string platform;           // --platform (os/arch[/variant]); default: the host's
+  std::string message;               // -m, recorded in history
+  std::string platform;              // --platform (os/arch[/variant]); default: the host's
 };
 
 struct RemovedItem {
@@ -90,5 +90,8 @@ class Engine {
 Result<std::string> normalize_ref(std::string_view name);
 // The familiar form docker prints ("docker.io/library/busybox:latest" → "busybox:latest").
 std::string familiar_ref(const std::string& full);
+// The familiar repository and tag of a full reference ("docker.io/library/busybox:latest" →
+// {"busybox", "latest"}); the tag is "<none>" when there is none.
+std::pair<std::string, std::string> familiar_repo_tag(const std::string& full);
 
 }  // namespace berth::engine

@@ -85,7 +85,7 @@ void set_env(std::vector<std::string>& env, const std::string& key, const std::s
 }  // namespace
 
 Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(std::string_view text,
-                                                                        bool allow_legacy) {
+                                                                          bool allow_legacy) {
   std::vector<std::pair<std::string, std::string>> out;
   auto words = BERTH_TRY(split_words(text));
   if (words.empty()) {

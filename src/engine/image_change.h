@@ -16,6 +16,6 @@ Result<void> apply_change(oci::ContainerConfig& config, std::string_view instruc
 // Splits `k=v k2="v 2"` pairs (and the legacy `k v` form when allow_legacy) as the Dockerfile
 // parser does for ENV and LABEL.
 Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(std::string_view text,
-                                                                        bool allow_legacy);
+                                                                          bool allow_legacy);
 
 }  // namespace berth::engine

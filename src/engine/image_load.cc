@@ -14,221 +14,71 @@
 
 #include <fmt/format.h>
 
-#include "base/fs.h"
 #include "base/json.h"
-#include "base/strings.h"
 #include "engine/archive_io.h"
 #include "engine/engine.h"
 #include "oci/docker_archive.h"
 #include "oci/index.h"
 #include "oci/media_types.h"
 #include "oci/reference.h"
-#include "store/decompress.h"
 #include "store/layer_ingest.h"
 
 namespace berth::engine {
 
 namespace {
 
-constexpr int64_t kMaxDocument = 4 << 20;        // one manifest, config, index…
-constexpr int64_t kMaxDocumentsTotal = 64 << 20;  // all documents kept in memory together
-constexpr int kMaxLinkHops = 16;
+constexpr int64_t kMaxDocument = 4 << 20;  // the largest manifest or config read back
 constexpr std::string_view kContainerdImageName = "io.containerd.image.name";
 
-// What this load added to the store. Until commit(), destruction removes all of it: nothing in
-// index.json refers to it yet, and the shared store lock we hold keeps garbage collection (the
-// only other remover) away. A blob that a concurrent load or pull stores at the same moment may
-// be counted as ours; that race is accepted (it costs that other image a re-pull).
-class LoadUndo {
- public:
-  explicit LoadUndo(const store::Store& store) : store_(store) {}
-  LoadUndo(const LoadUndo&) = delete;
-  LoadUndo& operator=(const LoadUndo&) = delete;
-  ~LoadUndo() {
-    if (!committed_) {
-      for (const auto& d : layers_) {
-        (void)store_.layers().remove(d);
-      }
-      for (const auto& d : blobs_) {
-        (void)store_.blobs().remove(d);
-      }
-    }
-  }
-
-  void added_blob(const oci::Digest& d) { blobs_.insert(d); }
-  void added_layer(const oci::Digest& d) { layers_.push_back(d); }
-  // A blob a loaded image refers to: it stays after commit().
-  void keep(const oci::Digest& d) { kept_.insert(d); }
-
-  // The load succeeded: what it added stays, except blobs no loaded image refers to (compressed
-  // layer blobs, whose uncompressed tars were stored; archive documents that were not used).
-  void commit() {
-    committed_ = true;
-    for (const auto& d : blobs_) {
-      if (!kept_.count(d)) {
-        (void)store_.blobs().remove(d);
-      }
-    }
-  }
-
- private:
-  const store::Store& store_;
-  std::set<oci::Digest> blobs_;
-  std::vector<oci::Digest> layers_;
-  std::set<oci::Digest> kept_;
-  bool committed_ = false;
-};
-
-// Everything one pass over the archive collected.
-struct Contents {
-  std::map<std::string, std::string> docs;   // small top-level documents, by path
-  std::map<std::string, oci::Digest> blobs;  // every other file, stored, by path
-  std::map<std::string, std::string> links;  // symlink or hardlink path → target path
-  int64_t docs_bytes = 0;
-
-  // The path of the entry `path` names, through links.
-  std::string follow(std::string path) const {
-    for (int i = 0; i < kMaxLinkHops; ++i) {
-      auto it = links.find(path);
-      if (it == links.end()) {
-        break;
-      }
-      path = it->second;
-    }
-    return path;
-  }
-};
-
 struct LoadedImage {
-  oci::Descriptor desc;  // the manifest as stored
-  oci::Digest id;        // its config's digest
+  oci::Descriptor desc;           // the manifest as stored
+  oci::Digest id;                 // its config's digest
   std::vector<std::string> refs;  // full normalised references
 };
+
+// A manifest the store already has, for an image ID (config digest): a docker-archive image
+// the store holds already keeps its manifest, and loading an image under a new manifest drops
+// the old manifest's entry if nothing names it any more (docker knows images by ID only, so a
+// `save | load` round trip must not leave a <none> twin).
+struct StoredManifest {
+  oci::Descriptor desc;
+  std::vector<oci::Digest> layers;
+};
+using StoredImages = std::multimap<oci::Digest, StoredManifest>;
+
+// The store's image manifests by config digest; manifests that cannot be read are left out
+// (they cannot be reused, and nothing is removed because of them).
+Result<StoredImages> stored_images(const store::Store& store) {
+  StoredImages out;
+  std::set<oci::Digest> seen;
+  for (const auto& e : BERTH_TRY(store.index().load())) {
+    if (!oci::is_manifest_type(e.manifest.media_type) || !seen.insert(e.manifest.digest).second) {
+      continue;
+    }
+    auto bytes = store.blobs().read(e.manifest.digest);
+    auto m = bytes ? oci::Manifest::parse(*bytes, e.manifest.digest.str())
+                   : Result<oci::Manifest>(tl::unexpected(bytes.error()));
+    if (!m) {
+      continue;
+    }
+    StoredManifest s{e.manifest, {}};
+    s.desc.annotations.clear();
+    for (const auto& l : m->layers) {
+      s.layers.push_back(l.digest);
+    }
+    out.emplace(m->config.digest, std::move(s));
+  }
+  return out;
+}
 
 std::string blob_path(const oci::Digest& d) {
   return fmt::format("blobs/{}/{}", d.algorithm(), d.hex());
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// manifest.json, index.json, oci-layout, repositories and old docker's <hex>.json configs.
-bool is_document(const std::string& path) {
-  return path.find('/') == std::string::npos &&
-         (path == oci::kOciLayoutFile || path == "repositories" || ends_with(path, ".json"));
-}
-
-// Old docker archives' per-layer v1 metadata (<id>/json, <id>/VERSION): nothing reads it.
-bool is_v1_metadata(const std::string& path) {
-  std::string base = base_name(path);
-  return path.find('/') != std::string::npos && (base == "json" || base == "VERSION");
-}
-
-// The digest a `blobs/<alg>/<hex>` entry claims to have; nullopt for other paths.
-Result<std::optional<oci::Digest>> claimed_digest(const std::string& path) {
-  auto parts = split(path, '/');
-  if (parts.size() != 3 || parts[0] != "blobs") {
-    return std::optional<oci::Digest>();
-  }
-  auto d = oci::Digest::parse(parts[1] + ":" + parts[2]);
-  if (!d) {
-    return fail(Code::kCorrupt, fmt::format("{}: not a valid blob name", path));
-  }
-  if (d->algorithm() != "sha256") {
-    return fail(Code::kUnsupported,
-                fmt::format("{}: digest algorithm {} is not supported", path, d->algorithm()));
-  }
-  return std::optional<oci::Digest>(*d);
-}
-
-Result<void> keep_document(TarReader& tar, const TarEntry& e, Contents& c) {
-  if (e.size > kMaxDocument || c.docs_bytes + e.size > kMaxDocumentsTotal) {
-    return fail(Code::kCorrupt, fmt::format("{}: too large ({} bytes)", e.path, e.size));
-  }
-  std::string data;
-  StringWriter w(&data);
-  BERTH_CHECK_CTX(copy_stream(tar, w), e.path);
-  c.docs_bytes += static_cast<int64_t>(data.size());
-  c.docs[e.path] = std::move(data);
-  return {};
-}
-
-// Streams one entry into the blob store under the digest of its content, which must be the one
-// its name claims, if it claims one.
-Result<void> store_entry(const store::Store& store, TarReader& tar, const TarEntry& e,
-                         Contents& c, LoadUndo& undo) {
-  auto claimed = BERTH_TRY(claimed_digest(e.path));
-  if (claimed && store.blobs().has(*claimed)) {
-    // Stored already: only check that the archive's copy is what its name says.
-    HashingWriter hash(nullptr);
-    BERTH_CHECK_CTX(copy_stream(tar, hash), e.path);
-    if (hash.hex() != claimed->hex()) {
-      return fail(Code::kCorrupt,
-                  fmt::format("{}: digest mismatch: expected {}, got sha256:{}", e.path,
-                              claimed->str(), hash.hex()));
-    }
-    c.blobs[e.path] = *claimed;
-    return {};
-  }
-  auto w = BERTH_TRY(store.blobs().writer());
-  BERTH_CHECK_CTX(copy_stream(tar, *w), e.path);
-  bool existed = store.blobs().has(w->digest());
-  oci::Digest d = BERTH_TRY_CTX(w->commit(claimed), e.path);
-  if (!existed) {
-    undo.added_blob(d);
-  }
-  c.blobs[e.path] = d;
-  return {};
-}
-
-void add_link(const TarEntry& e, Contents& c) {
-  std::string target = e.link;
-  if (e.kind == TarEntry::Kind::kSymlink && !target.starts_with("/")) {
-    target = dir_name(e.path) + "/" + target;
-  }
-  // Lexical: "a/../b" → "b". The result only ever names another entry of the archive.
-  std::vector<std::string> parts;
-  for (auto& p : split(clean_archive_path(target), '/')) {
-    if (p == "..") {
-      if (!parts.empty()) {
-        parts.pop_back();
-      }
-    } else {
-      parts.push_back(std::move(p));
-    }
-  }
-  c.links[e.path] = join(parts, "/");
-}
-
-Result<Contents> read_archive(const store::Store& store, Reader& in, LoadUndo& undo) {
-  auto plain = BERTH_TRY(store::open_decompressing(&in));
-  auto tar = BERTH_TRY(TarReader::open(*plain));
-  Contents c;
-  while (auto e = BERTH_TRY(tar->next())) {
-    switch (e->kind) {
-      case TarEntry::Kind::kFile:
-        if (is_document(e->path)) {
-          BERTH_CHECK(keep_document(*tar, *e, c));
-        } else if (!is_v1_metadata(e->path)) {
-          BERTH_CHECK(store_entry(store, *tar, *e, c, undo));
-        }
-        break;
-      case TarEntry::Kind::kSymlink:
-      case TarEntry::Kind::kHardlink:
-        add_link(*e, c);
-        break;
-      default:
-        break;
-    }
-  }
-  return c;
-}
-
 // ---- resolving what the archive describes ----
 
 // The stored blob an archive path names (through links).
-Result<oci::Digest> blob_at(const Contents& c, const std::string& path) {
+Result<oci::Digest> blob_at(const ArchiveContents& c, const std::string& path) {
   std::string p = c.follow(clean_archive_path(path));
   auto it = c.blobs.find(p);
   if (it == c.blobs.end()) {
@@ -239,7 +89,7 @@ Result<oci::Digest> blob_at(const Contents& c, const std::string& path) {
 
 // A small document (manifest, config) the archive holds at `path`: kept in memory, or a stored
 // blob read back (and re-verified).
-Result<std::string> document_at(const store::Store& store, const Contents& c,
+Result<std::string> document_at(const store::Store& store, const ArchiveContents& c,
                                 const std::string& path) {
   std::string p = c.follow(clean_archive_path(path));
   if (auto it = c.docs.find(p); it != c.docs.end()) {
@@ -252,9 +102,9 @@ Result<std::string> document_at(const store::Store& store, const Contents& c,
   return BERTH_TRY_CTX(store.blobs().read(d), path);
 }
 
-// The blob an OCI layout names by digest: it must be in the archive or, being content
-// addressed, may be in the store already. `size` is what the referring descriptor says.
-Result<oci::Digest> layout_blob(const store::Store& store, const Contents& c,
+// The blob an OCI layout's descriptor names: in the archive or, being content addressed, in the
+// store already; its size must be the descriptor's.
+Result<oci::Digest> layout_blob(const store::Store& store, const ArchiveContents& c,
                                 const oci::Descriptor& desc) {
   std::string path = blob_path(desc.digest);
   auto d = blob_at(c, path);
@@ -263,9 +113,8 @@ Result<oci::Digest> layout_blob(const store::Store& store, const Contents& c,
   }
   int64_t size = BERTH_TRY(store.blobs().size(desc.digest));
   if (size != desc.size) {
-    return fail(Code::kCorrupt,
-                fmt::format("{}: size {} does not match its descriptor's {}", path, size,
-                            desc.size));
+    return fail(Code::kCorrupt, fmt::format("{}: size {} does not match its descriptor's {}", path,
+                                            size, desc.size));
   }
   return desc.digest;
 }
@@ -320,9 +169,8 @@ Result<std::string> tag_ref(const std::string& name, std::string_view what) {
 Result<void> check_layer_count(const oci::ImageConfig& config, size_t layers,
                                const std::string& config_path) {
   if (config.diff_ids.size() != layers) {
-    return fail(Code::kCorrupt,
-                fmt::format("{}: rootfs.diff_ids lists {} layers, the manifest {}", config_path,
-                            config.diff_ids.size(), layers));
+    return fail(Code::kCorrupt, fmt::format("{}: rootfs.diff_ids lists {} layers, the manifest {}",
+                                            config_path, config.diff_ids.size(), layers));
   }
   return {};
 }
@@ -340,8 +188,9 @@ Result<void> check_layer_count(const oci::ImageConfig& config, size_t layers,
 // The layer type says tar.gzip even though the blob is the uncompressed tar (skopeo's
 // choice, checked with skopeo 1.9: size and digest are those of the uncompressed tar even when
 // the archive's layer file is gzip-compressed).
-Result<LoadedImage> load_docker_entry(const store::Store& store, const Contents& c,
-                                      const oci::DockerArchiveEntry& e, LoadUndo& undo) {
+Result<LoadedImage> load_docker_entry(const store::Store& store, const ArchiveContents& c,
+                                      const StoredImages& stored, const oci::DockerArchiveEntry& e,
+                                      LoadUndo& undo) {
   LoadedImage out;
   for (const auto& t : e.repo_tags) {
     out.refs.push_back(BERTH_TRY(tag_ref(t, "manifest.json")));
@@ -365,17 +214,25 @@ Result<LoadedImage> load_docker_entry(const store::Store& store, const Contents&
     m.layers.push_back(std::move(d));
   }
   out.id = m.config.digest;
+  auto [first, last] = stored.equal_range(out.id);
+  for (auto it = first; it != last; ++it) {
+    if (it->second.layers == config.diff_ids) {
+      out.desc = it->second.desc;  // the image is here already: keep its manifest
+      return out;
+    }
+  }
   out.desc = BERTH_TRY(put_document(store, oci::kDockerManifest, m.serialize(), undo));
   return out;
 }
 
-Result<std::vector<LoadedImage>> load_docker_archive(const store::Store& store, const Contents& c,
-                                                     LoadUndo& undo) {
+Result<std::vector<LoadedImage>> load_docker_archive(const store::Store& store,
+                                                     const ArchiveContents& c,
+                                                     const StoredImages& stored, LoadUndo& undo) {
   auto entries =
       BERTH_TRY(oci::parse_docker_archive_manifest(c.docs.at("manifest.json"), "manifest.json"));
   std::vector<LoadedImage> out;
   for (const auto& e : entries) {
-    out.push_back(BERTH_TRY(load_docker_entry(store, c, e, undo)));
+    out.push_back(BERTH_TRY(load_docker_entry(store, c, stored, e, undo)));
   }
   return out;
 }
@@ -397,7 +254,7 @@ std::string uncompressed_type(std::string_view media_type) {
 // (so its digest is the one skopeo reports for the archive); when they are compressed, the
 // store keeps the uncompressed tars, so the stored manifest is a new one that refers to those
 // (same config, same annotations, layer types without the compression suffix).
-Result<LoadedImage> load_oci_manifest(const store::Store& store, const Contents& c,
+Result<LoadedImage> load_oci_manifest(const store::Store& store, const ArchiveContents& c,
                                       const oci::Descriptor& desc, LoadUndo& undo) {
   std::string path = blob_path(desc.digest);
   BERTH_CHECK(layout_blob(store, c, desc));
@@ -461,20 +318,20 @@ Result<std::vector<std::string>> layout_names(const oci::Descriptor& d) {
 
 // An index.json entry that is itself an index (a multi-platform image): its manifest for
 // this host's platform.
-Result<oci::Descriptor> platform_manifest(const store::Store& store, const Contents& c,
+Result<oci::Descriptor> platform_manifest(const store::Store& store, const ArchiveContents& c,
                                           const oci::Descriptor& desc) {
   std::string path = blob_path(desc.digest);
   BERTH_CHECK(layout_blob(store, c, desc));
   auto index = BERTH_TRY(oci::Index::parse(BERTH_TRY(document_at(store, c, path)), path));
   auto chosen = BERTH_TRY_CTX(oci::select_platform(index, oci::Platform::host()), path);
   if (!oci::is_manifest_type(chosen.media_type)) {
-    return fail(Code::kUnsupported, fmt::format("{}: nested image indexes are not supported",
-                                                path));
+    return fail(Code::kUnsupported,
+                fmt::format("{}: nested image indexes are not supported", path));
   }
   return chosen;
 }
 
-Result<void> check_layout_marker(const Contents& c) {
+Result<void> check_layout_marker(const ArchiveContents& c) {
   auto j = BERTH_TRY(parse_json(c.docs.at(std::string(oci::kOciLayoutFile)), "oci-layout"));
   auto version = BERTH_TRY(json_string(j, "imageLayoutVersion", "oci-layout"));
   if (version != oci::kOciLayoutVersion) {
@@ -484,8 +341,8 @@ Result<void> check_layout_marker(const Contents& c) {
   return {};
 }
 
-Result<std::vector<LoadedImage>> load_oci_layout(const store::Store& store, const Contents& c,
-                                                 LoadUndo& undo) {
+Result<std::vector<LoadedImage>> load_oci_layout(const store::Store& store,
+                                                 const ArchiveContents& c, LoadUndo& undo) {
   BERTH_CHECK(check_layout_marker(c));
   auto index = BERTH_TRY(oci::Index::parse(c.docs.at("index.json"), "index.json"));
   std::vector<LoadedImage> out;
@@ -515,7 +372,18 @@ Result<std::vector<LoadedImage>> load_oci_layout(const store::Store& store, cons
 
 // Names the loaded images in one index.json update and says what was loaded, as docker
 // prints it: every tag, then the IDs of images that came without one.
-Result<LoadResult> name_images(const store::Store& store, const std::vector<LoadedImage>& images) {
+Result<LoadResult> name_images(const store::Store& store, const std::vector<LoadedImage>& images,
+                               const StoredImages& stored) {
+  std::set<oci::Digest> twins;  // other manifests of the loaded images
+  for (const auto& img : images) {
+    auto [first, last] = stored.equal_range(img.id);
+    for (auto it = first; it != last; ++it) {
+      twins.insert(it->second.desc.digest);
+    }
+  }
+  for (const auto& img : images) {
+    twins.erase(img.desc.digest);
+  }
   BERTH_CHECK(store.index().update([&](std::vector<store::ImageEntry>& entries) -> Result<void> {
     for (const auto& img : images) {
       if (img.refs.empty()) {
@@ -525,6 +393,9 @@ Result<LoadResult> name_images(const store::Store& store, const std::vector<Load
         store::set_ref(entries, img.desc, r);
       }
     }
+    std::erase_if(entries, [&](const store::ImageEntry& e) {
+      return e.dangling() && twins.count(e.manifest.digest) > 0;
+    });
     return {};
   }));
   LoadResult out;
@@ -547,10 +418,11 @@ Result<LoadResult> name_images(const store::Store& store, const std::vector<Load
 Result<LoadResult> load_archive(const store::Store& store, Reader& in) {
   auto lock = BERTH_TRY(store.lock_shared());
   LoadUndo undo(store);
-  Contents c = BERTH_TRY(read_archive(store, in, undo));
+  ArchiveContents c = BERTH_TRY(read_archive(store, in, undo));
+  StoredImages stored = BERTH_TRY(stored_images(store));
   std::vector<LoadedImage> images;
   if (c.docs.count("manifest.json")) {
-    images = BERTH_TRY(load_docker_archive(store, c, undo));
+    images = BERTH_TRY(load_docker_archive(store, c, stored, undo));
   } else if (c.docs.count("index.json") && c.docs.count(std::string(oci::kOciLayoutFile))) {
     images = BERTH_TRY(load_oci_layout(store, c, undo));
   } else {
@@ -558,7 +430,7 @@ Result<LoadResult> load_archive(const store::Store& store, Reader& in) {
                 "not a docker-archive or oci-archive (no manifest.json, no oci-layout and "
                 "index.json)");
   }
-  auto result = BERTH_TRY(name_images(store, images));
+  auto result = BERTH_TRY(name_images(store, images, stored));
   undo.commit();
   return result;
 }

@@ -1,7 +1,8 @@
 // `berth save`: images as one tar, in either of two layouts that share their blobs:
 //   kOci     an OCI image layout: oci-layout, index.json, blobs/sha256/<hex>
-//   kDocker  the same plus manifest.json and repositories, as docker 25+ writes it, which
-//            docker load (any version) and skopeo's docker-archive: transport read.
+//   kDocker  the same plus manifest.json and repositories, as docker 25+ writes it: docker load
+//            reads it through manifest.json, skopeo's docker-archive: transport too, and tools
+//            that want an OCI layout (umoci, skopeo oci-archive:) read the rest.
 // Layers go in as the store keeps them, uncompressed (docker save does the same), streamed from
 // their blob files. Entries are sorted and carry mtime 0 and uid/gid 0, so two saves of the
 // same images are byte-identical.
@@ -32,8 +33,8 @@ constexpr std::string_view kContainerdImageName = "io.containerd.image.name";
 
 struct SaveItem {
   Image image;
-  oci::Descriptor desc;            // of manifest_bytes, as the archive's index.json lists it
-  std::string manifest_bytes;      // the OCI manifest written into blobs/
+  oci::Descriptor desc;              // of manifest_bytes, as the archive's index.json lists it
+  std::string manifest_bytes;        // the OCI manifest written into blobs/
   std::vector<oci::Reference> refs;  // the tags asked for, in the order asked, each once
 };
 
@@ -200,8 +201,8 @@ Result<void> write_archive(const store::Store& store, const std::vector<SaveItem
   if (format == ArchiveFormat::kDocker) {
     BERTH_CHECK(tar->add_file("manifest.json", docker_manifest_json(items)));
   }
-  BERTH_CHECK(tar->add_file(oci::kOciLayoutFile,
-                            fmt::format(R"({{"imageLayoutVersion":"{}"}})", oci::kOciLayoutVersion)));
+  BERTH_CHECK(tar->add_file(oci::kOciLayoutFile, fmt::format(R"({{"imageLayoutVersion":"{}"}})",
+                                                             oci::kOciLayoutVersion)));
   if (format == ArchiveFormat::kDocker) {
     if (std::string repos = repositories_json(items); !repos.empty()) {
       BERTH_CHECK(tar->add_file("repositories", repos));

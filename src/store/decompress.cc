@@ -109,8 +109,7 @@ class GzipReader : public Reader {
 // skippable frames); a return of 0 means a frame ended with everything flushed.
 class ZstdReader : public Reader {
  public:
-  ZstdReader(Reader* raw, std::string head)
-      : raw_(raw), dctx_(ZSTD_createDCtx()), in_(kInBufSize) {
+  ZstdReader(Reader* raw, std::string head) : raw_(raw), dctx_(ZSTD_createDCtx()), in_(kInBufSize) {
     std::memcpy(in_.data(), head.data(), head.size());
     input_ = {in_.data(), head.size(), 0};
   }
@@ -134,8 +133,7 @@ class ZstdReader : public Reader {
       }
       size_t rc = ZSTD_decompressStream(dctx_, &out, &input_);
       if (ZSTD_isError(rc)) {
-        return fail(Code::kCorrupt,
-                    fmt::format("invalid zstd data: {}", ZSTD_getErrorName(rc)));
+        return fail(Code::kCorrupt, fmt::format("invalid zstd data: {}", ZSTD_getErrorName(rc)));
       }
       in_frame_ = rc != 0;
       pending_out_ = out.pos == out.size;

@@ -18,7 +18,8 @@ struct Marks {
   std::set<oci::Digest> layers;
 };
 
-Result<void> mark_manifest(const Store& store, const oci::Descriptor& desc, Marks& marks, int depth) {
+Result<void> mark_manifest(const Store& store, const oci::Descriptor& desc, Marks& marks,
+                           int depth) {
   if (depth > 8 || !marks.blobs.insert(desc.digest).second) {
     return {};
   }

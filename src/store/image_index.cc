@@ -70,14 +70,15 @@ std::string ImageIndex::serialize(const std::vector<ImageEntry>& entries) const 
 
 Result<void> ImageIndex::update(
     const std::function<Result<void>(std::vector<ImageEntry>&)>& fn) const {
-  auto lock = BERTH_TRY(sys::FileLock::acquire(root_ + "/locks/index.lock",
-                                              sys::FileLock::Mode::kExclusive));
+  auto lock = BERTH_TRY(
+      sys::FileLock::acquire(root_ + "/locks/index.lock", sys::FileLock::Mode::kExclusive));
   auto entries = BERTH_TRY(load());
   BERTH_CHECK(fn(entries));
   return write_file_atomic(path(), serialize(entries));
 }
 
-void set_ref(std::vector<ImageEntry>& entries, const oci::Descriptor& desc, const std::string& ref) {
+void set_ref(std::vector<ImageEntry>& entries, const oci::Descriptor& desc,
+             const std::string& ref) {
   std::vector<oci::Descriptor> unnamed;
   for (auto it = entries.begin(); it != entries.end();) {
     if (it->ref == ref || (it->dangling() && it->manifest.digest == desc.digest)) {

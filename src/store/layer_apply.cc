@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -10,16 +9,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "store/layer_target.h"
 #include "sys/openat2.h"
 #include "sys/xattrs.h"
 
@@ -28,7 +28,6 @@ namespace berth::store {
 namespace {
 
 constexpr size_t kReadBufSize = 1 << 20;
-constexpr size_t kDirCacheMax = 1024;
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
@@ -62,7 +61,7 @@ struct ArchiveFree {
 struct Meta {
   uid_t uid = 0;
   gid_t gid = 0;
-  mode_t mode = 0;  // permission and setuid/setgid/sticky bits only
+  mode_t mode = 0;                // permission and setuid/setgid/sticky bits only
   struct timespec times[2] = {};  // atime, mtime
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
@@ -85,8 +84,7 @@ bool xattr_allowed(std::string_view key) {
   if (starts_with(key, "trusted.overlay.")) {
     return false;
   }
-  return key == "security.capability" || starts_with(key, "user.") ||
-         starts_with(key, "trusted.");
+  return key == "security.capability" || starts_with(key, "user.") || starts_with(key, "trusted.");
 }
 
 Meta entry_meta(struct archive_entry* e) {
@@ -123,52 +121,10 @@ mode_t current_umask() {
   return 07777;
 }
 
-// Removes name under dirfd, a whole tree if it is a directory, never following symlinks.
-Result<void> remove_at(int dirfd, const std::string& name) {
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
-    return {};
-  }
-  if (errno != EISDIR) {
-    return fail_errno(fmt::format("removing {}", name));
-  }
-  UniqueFd dir(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dir) {
-    return fail_errno(fmt::format("opening {}", name));
-  }
-  std::vector<std::string> children;
-  DIR* d = ::fdopendir(::dup(dir.get()));
-  if (d == nullptr) {
-    return fail_errno(fmt::format("listing {}", name));
-  }
-  while (auto* ent = ::readdir(d)) {
-    std::string_view n = ent->d_name;
-    if (n != "." && n != "..") {
-      children.emplace_back(n);
-    }
-  }
-  ::closedir(d);
-  for (const auto& child : children) {
-    BERTH_CHECK(remove_at(dir.get(), child));
-  }
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) {
-    return fail_errno(fmt::format("removing {}", name));
-  }
-  return {};
-}
-
-// "a/b/c" → {"a/b", "c"}; "c" → {"", "c"}.
-std::pair<std::string, std::string> split_parent(const std::string& path) {
-  auto pos = path.rfind('/');
-  if (pos == std::string::npos) {
-    return {"", path};
-  }
-  return {path.substr(0, pos), path.substr(pos + 1)};
-}
-
 class Applier {
  public:
   explicit Applier(int root)
-      : root_(root), euid_(::geteuid()), egid_(::getegid()), umask_(current_umask()) {
+      : target_(root), euid_(::geteuid()), egid_(::getegid()), umask_(current_umask()) {
     struct stat st {};
     // Children of a setgid directory inherit its group, so created files may not be ours.
     root_setgid_ = ::fstat(root, &st) != 0 || (st.st_mode & S_ISGID) != 0;
@@ -179,6 +135,7 @@ class Applier {
   const ApplyStats& stats() const { return stats_; }
 
  private:
+  std::string entry_context() const { return fmt::format("layer entry \"{}\"", name_); }
   tl::unexpected<Error> refuse(std::string_view why) const {
     return fail(Code::kInvalidArgument, fmt::format("layer entry \"{}\": {}", name_, why));
   }
@@ -187,137 +144,66 @@ class Applier {
     return fail_errno(fmt::format("layer entry \"{}\": {}", name_, op), err);
   }
 
-  Result<std::string> clean(std::string_view name, std::string_view what) const;
+  // Names the entry in an error (formatted only on failure: this is on every entry's path).
+  template <typename T>
+  Result<T> in_entry(Result<T>&& r) const {
+    if (!r) {
+      r.error().context(entry_context());
+    }
+    return std::move(r);
+  }
+  Result<std::string> clean(std::string_view name, std::string_view what) const {
+    return in_entry(clean_layer_path(name, what));
+  }
   Result<int> parent_fd(const std::string& dir);
-  Result<UniqueFd> walk(const std::string& dir, bool create);
   Result<void> replace(int pfd, const std::string& path, const std::string& base);
-  void forget(const std::string& path);
 
-  Result<void> regular(struct archive* a, int pfd, const std::string& path,
-                       const std::string& base, const Meta& m, int64_t size);
+  Result<void> regular(struct archive* a, int pfd, const std::string& path, const std::string& base,
+                       const Meta& m, int64_t size);
   Result<void> write_data(struct archive* a, int fd, int64_t size);
   Result<void> directory(const std::string& path, const Meta& m);
   Result<void> hardlink(const std::string& path, const std::string& target);
-  Result<void> create_node(int pfd, const std::string& path, const std::string& base,
-                           const Meta& m, mode_t type, dev_t dev, const char* link);
+  Result<void> create_node(int pfd, const std::string& path, const std::string& base, const Meta& m,
+                           mode_t type, dev_t dev, const char* link);
   Result<void> whiteout(const std::string& parent, const std::string& name, const Meta& m);
 
-  bool need_chown(const Meta& m) const {
-    return root_setgid_ || m.uid != euid_ || m.gid != egid_;
-  }
+  bool need_chown(const Meta& m) const { return root_setgid_ || m.uid != euid_ || m.gid != egid_; }
   bool need_chmod(mode_t mode) const { return (mode & 07000) != 0 || (mode & umask_) != 0; }
   Result<void> set_xattrs(int fd, const Meta& m, bool special);
   Result<void> meta_at(int pfd, const std::string& base, const Meta& m, mode_t type);
   Result<void> finish_dir(const std::string& path, const DirMeta& d);
 
-  int root_;
+  LayerTarget target_;
   uid_t euid_;
   gid_t egid_;
   mode_t umask_;
   bool root_setgid_ = true;
-  std::string name_;  // the current entry's name as the tar has it, for messages
-  std::unordered_map<std::string, UniqueFd> dirs_;  // O_PATH fds of directories by path
-  std::map<std::string, DirMeta> pending_;          // "" is the target itself
+  std::string name_;                        // the current entry's name as in the tar
+  std::map<std::string, DirMeta> pending_;  // directories to finish; "" is the target
   ApplyStats stats_;
 };
 
-// Normalises a tar name: "./a//b/" → "a/b", "/", "." and "./" → "" (the target itself).
-Result<std::string> Applier::clean(std::string_view name, std::string_view what) const {
-  std::string out;
-  bool absolute = starts_with(name, "/");
-  size_t pos = 0;
-  while (pos <= name.size()) {
-    size_t end = name.find('/', pos);
-    if (end == std::string_view::npos) {
-      end = name.size();
-    }
-    std::string_view comp = name.substr(pos, end - pos);
-    pos = end + 1;
-    if (comp.empty() || comp == ".") {
-      continue;
-    }
-    if (comp == ".." || absolute) {
-      return refuse(fmt::format("{} escapes the layer", what));
-    }
-    if (!out.empty()) {
-      out += '/';
-    }
-    out += comp;
-  }
-  return out;
-}
-
-// Walks dir one component at a time from the target, creating missing directories when
-// `create`; gives the precise reason a path is refused (a symlink, a non-directory).
-Result<UniqueFd> Applier::walk(const std::string& dir, bool create) {
-  UniqueFd cur(::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  std::string sofar;
-  size_t pos = 0;
-  while (pos < dir.size()) {
-    size_t end = std::min(dir.find('/', pos), dir.size());
-    std::string comp = dir.substr(pos, end - pos);
-    sofar = dir.substr(0, end);
-    pos = end + 1;
-    if (create && ::mkdirat(cur.get(), comp.c_str(), 0755) == 0) {
-      pending_.try_emplace(sofar);
-    } else if (create && errno != EEXIST) {
-      return sys_fail(fmt::format("creating directory {}", sofar));
-    }
-    UniqueFd next(::openat(cur.get(), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next) {
-      struct stat st {};
-      if (errno == ENOTDIR && ::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        return refuse(S_ISLNK(st.st_mode) ? fmt::format("path goes through symlink \"{}\"", sofar)
-                                          : fmt::format("\"{}\" is not a directory", sofar));
-      }
-      return sys_fail(fmt::format("opening directory {}", sofar));
-    }
-    cur = std::move(next);
-  }
-  return cur;
-}
-
-// A directory fd for dir (borrowed: valid until the next call), from the cache or resolved
-// beneath the target with no symlinks; missing directories are created, as tar does.
 Result<int> Applier::parent_fd(const std::string& dir) {
-  if (dir.empty()) {
-    return root_;
+  std::vector<std::string> created;
+  auto fd = target_.dir(dir, &created);
+  for (auto& path : created) {
+    pending_.try_emplace(std::move(path));  // implicit: 0755 at the end
   }
-  if (auto it = dirs_.find(dir); it != dirs_.end()) {
-    return it->second.get();
-  }
-  auto fd = sys::open_beneath(root_, dir, O_PATH | O_DIRECTORY, 0, false);
-  if (!fd) {
-    fd = walk(dir, true);  // missing parents, or the precise reason for refusing
-    if (!fd) {
-      return tl::unexpected(std::move(fd.error()));
-    }
-  }
-  if (dirs_.size() >= kDirCacheMax) {
-    dirs_.clear();
-  }
-  return dirs_.emplace(dir, std::move(*fd)).first->second.get();
-}
-
-// Forgets cached fds and pending metadata of a directory tree about to be removed.
-void Applier::forget(const std::string& path) {
-  std::string prefix = path + "/";
-  for (auto it = dirs_.begin(); it != dirs_.end();) {
-    it = (it->first == path || starts_with(it->first, prefix)) ? dirs_.erase(it) : std::next(it);
-  }
-  for (auto it = pending_.lower_bound(path);
-       it != pending_.end() && (it->first == path || starts_with(it->first, prefix));) {
-    it = pending_.erase(it);
-  }
+  return in_entry(std::move(fd));
 }
 
 // Removes what an earlier entry of this layer put at path, so a new entry can take its place.
 Result<void> Applier::replace(int pfd, const std::string& path, const std::string& base) {
-  struct stat st {};
-  if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-    forget(path);
+  bool was_dir = BERTH_TRY(in_entry(target_.remove(pfd, path, base)));
+  if (was_dir) {
+    // Forget the directories of the removed tree: "a" and "a/..." (not "a-b", which sorts
+    // between them).
+    pending_.erase(path);
+    std::string lo = path + "/";
+    std::string hi = path + "0";  // '0' follows '/'
+    pending_.erase(pending_.lower_bound(lo), pending_.lower_bound(hi));
   }
-  return with_context(remove_at(pfd, base), fmt::format("layer entry \"{}\"", name_));
+  return {};
 }
 
 Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
@@ -334,12 +220,8 @@ Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
     }
     return directory(path, m);
   }
-  if (target != nullptr) {
-    std::string tpath = BERTH_TRY(clean(target, fmt::format("hardlink target \"{}\"", target)));
-    return hardlink(path, tpath);
-  }
   auto [parent, base] = split_parent(path);
-  if (starts_with(base, kWhiteoutPrefix)) {
+  if (starts_with(base, kWhiteoutPrefix)) {  // by name, whatever the entry's type
     if (base == kOpaqueMarker) {
       BERTH_CHECK(parent_fd(parent));  // the directory exists even if the layer omits it
       pending_[parent].opaque = true;
@@ -349,6 +231,10 @@ Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
       return {};  // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): nothing for overlayfs
     }
     return whiteout(parent, base.substr(kWhiteoutPrefix.size()), m);
+  }
+  if (target != nullptr) {
+    std::string tpath = BERTH_TRY(clean(target, fmt::format("hardlink target \"{}\"", target)));
+    return hardlink(path, tpath);
   }
   switch (type) {
     case AE_IFDIR:
@@ -363,8 +249,7 @@ Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
     case AE_IFBLK:
     case AE_IFIFO:
       return create_node(BERTH_TRY(parent_fd(parent)), path, base, m, type,
-                         makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e)),
-                         nullptr);
+                         makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e)), nullptr);
     default:
       return refuse(fmt::format("unsupported entry type {:o}", type));
   }
@@ -410,9 +295,9 @@ Result<void> Applier::write_data(struct archive* a, int fd, int64_t size) {
       break;
     }
     if (r < ARCHIVE_WARN) {
-      return fail(Code::kCorrupt, fmt::format("layer entry \"{}\": {}", name_,
-                                              archive_error_string(a) ? archive_error_string(a)
-                                                                      : "reading data"));
+      return fail(Code::kCorrupt,
+                  fmt::format("layer entry \"{}\": {}", name_,
+                              archive_error_string(a) ? archive_error_string(a) : "reading data"));
     }
     const char* p = static_cast<const char*>(buf);
     while (len > 0) {
@@ -469,17 +354,12 @@ Result<void> Applier::hardlink(const std::string& path, const std::string& targe
   // The target's directory is resolved like any path, but never created: it must exist. Our own
   // fd, not a cached one, since parent_fd below may evict the cache.
   auto [tparent, tbase] = split_parent(target);
-  auto tdir = sys::open_beneath(root_, tparent.empty() ? "." : tparent, O_PATH | O_DIRECTORY, 0,
-                                false);
+  auto tdir = target_.existing_dir(tparent);
   if (!tdir) {
-    if (tdir.error().sys_errno() == ENOENT) {
+    if (tdir.error().code() == Code::kNotFound) {
       return refuse(fmt::format("hardlink target \"{}\" does not exist", target));
     }
-    auto walked = walk(tparent, false);  // the precise reason: a symlink, a non-directory
-    if (!walked) {
-      return tl::unexpected(std::move(walked.error()));
-    }
-    tdir = std::move(walked);
+    return tl::unexpected(std::move(tdir.error()).context(entry_context()));
   }
   struct stat st {};
   if (::fstatat(tdir->get(), tbase.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -522,8 +402,7 @@ Result<void> Applier::create_node(int pfd, const std::string& path, const std::s
   return meta_at(pfd, base, m, type);
 }
 
-Result<void> Applier::whiteout(const std::string& parent, const std::string& name,
-                               const Meta& m) {
+Result<void> Applier::whiteout(const std::string& parent, const std::string& name, const Meta& m) {
   if (name.empty() || name == "." || name == "..") {
     return refuse("invalid whiteout name");
   }
@@ -568,15 +447,15 @@ Result<void> Applier::set_xattrs(int fd, const Meta& m, bool special) {
       if (err == ENOTSUP || (special && err == EPERM && starts_with(key, "user."))) {
         continue;
       }
-      return tl::unexpected(std::move(r.error()).context(fmt::format("layer entry \"{}\"", name_)));
+      return tl::unexpected(std::move(r.error()).context(entry_context()));
     }
   }
   return {};
 }
 
 Result<void> Applier::finish_dir(const std::string& path, const DirMeta& d) {
-  auto fd = BERTH_TRY(sys::open_beneath(root_, path.empty() ? "." : path,
-                                        O_RDONLY | O_DIRECTORY, 0, false));
+  auto fd = BERTH_TRY(in_entry(sys::open_beneath(target_.root(), path.empty() ? "." : path,
+                                                 O_RDONLY | O_DIRECTORY, 0, false)));
   const Meta& m = d.meta;
   if (d.explicit_entry && need_chown(m) && ::fchown(fd.get(), m.uid, m.gid) != 0) {
     return sys_fail("changing owner");
@@ -589,8 +468,7 @@ Result<void> Applier::finish_dir(const std::string& path, const DirMeta& d) {
   }
   BERTH_CHECK(set_xattrs(fd.get(), m, false));
   if (d.opaque) {
-    BERTH_CHECK_CTX(sys::set_xattr(fd.get(), kOpaqueXattr, "y"),
-                    fmt::format("layer directory \"{}\"", path));
+    BERTH_CHECK(in_entry(sys::set_xattr(fd.get(), kOpaqueXattr, "y")));
   }
   if (d.explicit_entry && ::futimens(fd.get(), m.times) != 0) {
     return sys_fail("setting times");
@@ -601,7 +479,7 @@ Result<void> Applier::finish_dir(const std::string& path, const DirMeta& d) {
 // Directories last and deepest first (reverse path order puts "a/b" before "a"), once nothing
 // will be created in them any more.
 Result<void> Applier::finish() {
-  dirs_.clear();
+  target_.clear_cache();
   for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
     name_ = it->first.empty() ? "." : it->first;
     BERTH_CHECK(finish_dir(it->first, it->second));

@@ -162,8 +162,8 @@ Result<std::vector<std::string>> LayerWriter::xattr_names(int fd, const std::str
   auto names = BERTH_TRY_CTX(sys::list_xattrs(fd), path);
   std::vector<std::string> keep;
   for (auto& key : names) {
-    bool allowed = key == "security.capability" || starts_with(key, "user.") ||
-                   starts_with(key, "trusted.");
+    bool allowed =
+        key == "security.capability" || starts_with(key, "user.") || starts_with(key, "trusted.");
     bool overlay_own = starts_with(key, "trusted.overlay.") ||
                        (opts_.overlay_upper && starts_with(key, "user.overlay."));
     if (allowed && !overlay_own) {

@@ -10,6 +10,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& root) {
   BERTH_CHECK_CTX(s->index_.init(), "opening store");
   BERTH_CHECK_CTX(s->blobs_.init(), "opening store");
   BERTH_CHECK_CTX(s->layers_.init(), "opening store");
+  // The lock file exists from the start, so that taking a lock never changes the store tree.
+  BERTH_CHECK_CTX(s->lock_shared(), "opening store");
   return s;
 }
 

@@ -20,8 +20,13 @@ namespace {
 constexpr size_t kBlock = 512;
 constexpr long kMtime = 1700000000;  // fixed: archives are byte-for-byte reproducible
 
+// Zero-padded octal in width - 1 digits and a NUL, as ustar wants.
 void put_octal(char* field, size_t width, unsigned long long value) {
-  std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1), value);
+  for (size_t i = width - 1; i-- > 0;) {
+    field[i] = static_cast<char>('0' + (value & 7));
+    value >>= 3;
+  }
+  field[width - 1] = '\0';
 }
 
 void put_string(char* field, size_t width, const std::string& s) {
@@ -157,7 +162,8 @@ std::string TarWriter::finish() const { return data_ + std::string(2 * kBlock, '
 std::vector<TarEntry> read_tar(std::string_view data, const std::string& what) {
   std::vector<TarEntry> out;
   std::string next_name, next_link;
-  std::optional<unsigned long long> next_size;
+  unsigned long long next_size = 0;
+  bool has_next_size = false;
   size_t pos = 0;
   while (pos + kBlock <= data.size()) {
     const char* h = data.data() + pos;
@@ -166,8 +172,8 @@ std::vector<TarEntry> read_tar(std::string_view data, const std::string& what) {
     }
     unsigned long long size = parse_octal(h + 124, 12);
     char type = h[156] == '\0' ? '0' : h[156];
-    if (next_size && type != 'x' && type != 'g') {
-      size = *next_size;
+    if (has_next_size && type != 'x' && type != 'g') {
+      size = next_size;
     }
     pos += kBlock;
     if (pos + size > data.size()) {
@@ -190,6 +196,7 @@ std::vector<TarEntry> read_tar(std::string_view data, const std::string& what) {
           next_link = value;
         } else if (key == "size") {
           next_size = std::stoull(value);
+          has_next_size = true;
         }
         p += len;
       }
@@ -218,7 +225,7 @@ std::vector<TarEntry> read_tar(std::string_view data, const std::string& what) {
     out.push_back(std::move(e));
     next_name.clear();
     next_link.clear();
-    next_size.reset();
+    has_next_size = false;
   }
   ADD_FAILURE() << what << ": tar ends without its end-of-archive blocks";
   return out;

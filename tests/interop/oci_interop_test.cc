@@ -150,13 +150,17 @@ TEST_F(OciInterop, UmociUnpacksStraightFromTheStore) {
   EXPECT_EQ(inspect("busybox")["Id"], busybox_);
 }
 
+// Uncompressed layers, as berth stores them: skopeo keeps berth's manifest byte for byte, and
+// berth loads it back under the same manifest and config digests.
 TEST_F(OciInterop, BerthLoadsAnOciArchiveSkopeoCopiedFromItsStore) {
   std::string archive = sb().work("copied-oci.tar");
-  tool({"skopeo", "copy", "oci:" + sb().root() + ":" + kBusyboxRef,
+  tool({"skopeo", "copy", "--dest-oci-accept-uncompressed-layers",
+        "oci:" + sb().root() + ":" + kBusyboxRef,
         "oci-archive:" + archive + ":docker.io/library/copied:v1"});
   std::string ref = "oci-archive:" + archive;
   std::string want_manifest = manifest_digest(ref);
   std::string want_config = config_digest(ref);
+  EXPECT_EQ(want_manifest, sb().index_entry(kBusyboxRef)["digest"]);
   std::string root = other_store("loaded");
   auto r = sb().berth_at(root, {"load", "-i", archive});
   ASSERT_TRUE(r.ok()) << r.describe();
@@ -166,6 +170,24 @@ TEST_F(OciInterop, BerthLoadsAnOciArchiveSkopeoCopiedFromItsStore) {
   Json entry = sb().index_entry("docker.io/library/copied:v1", root);
   ASSERT_TRUE(entry.is_object()) << sb().index(root).dump(2);
   EXPECT_EQ(entry["digest"], want_manifest);
+}
+
+// skopeo's default for an OCI destination gzips the layers (a new manifest); the config, and so
+// the image ID, stays the same through berth's load.
+TEST_F(OciInterop, BerthLoadsAGzipOciArchiveSkopeoCopiedFromItsStore) {
+  std::string archive = sb().work("copied-oci-gz.tar");
+  tool({"skopeo", "copy", "oci:" + sb().root() + ":" + kBusyboxRef,
+        "oci-archive:" + archive + ":docker.io/library/copied:gz"});
+  std::string raw = tool({"skopeo", "inspect", "--raw", "oci-archive:" + archive}).out;
+  ASSERT_NE(raw.find("tar+gzip"), std::string::npos) << "skopeo compressed the layer: " << raw;
+  std::string root = other_store("loaded");
+  auto r = sb().berth_at(root, {"load", "-i", archive});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.out, "Loaded image: copied:gz\n");
+  auto id = sb().berth_at(root, {"inspect", "--format", "{{.Id}}", "copied:gz"});
+  EXPECT_EQ(id.out, config_digest("oci-archive:" + archive) + "\n") << id.describe();
+  EXPECT_EQ(id.out, busybox_ + "\n");
+  EXPECT_EQ(sb().store_problems(root), "");
 }
 
 TEST_F(OciInterop, BerthLoadsADockerArchiveSkopeoCopiedFromItsStore) {

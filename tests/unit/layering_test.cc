@@ -47,7 +47,8 @@ TEST(Layering, EveryIncludeEdgeIsAllowedByTheDesignTable) {
   auto mods = read_modules();
   std::regex include_re(R"re(^\s*#\s*include\s*"([a-z_]+)/[^"]+")re");
   int checked = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(std::string(BERTH_SOURCE_DIR) + "/src")) {
+  for (const auto& entry :
+       fs::recursive_directory_iterator(std::string(BERTH_SOURCE_DIR) + "/src")) {
     if (!entry.is_regular_file()) {
       continue;
     }
@@ -73,8 +74,8 @@ TEST(Layering, EveryIncludeEdgeIsAllowedByTheDesignTable) {
       }
       ++checked;
       EXPECT_TRUE(target == mod || mods.at(mod).count(target))
-          << rel.string() << ":" << lineno << ": module " << mod << " may not include "
-          << target << "/";
+          << rel.string() << ":" << lineno << ": module " << mod << " may not include " << target
+          << "/";
     }
   }
   EXPECT_GT(checked, 0);

@@ -21,7 +21,8 @@ struct SaveFlags {
 // Writes to a temp file beside the target and renames it over the target at the end, so a
 // failed save never leaves a truncated archive where the user expects a good one.
 Result<void> save_to_file(engine::Engine& eng, const SaveFlags& fl, engine::ArchiveFormat fmt_) {
-  std::string tmp = fmt::format("{}/.{}.tmp-{}", dir_name(fl.output), base_name(fl.output), random_hex(8));
+  std::string tmp =
+      fmt::format("{}/.{}.tmp-{}", dir_name(fl.output), base_name(fl.output), random_hex(8));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd) {
     return fail_errno(fmt::format("creating {}", fl.output));
@@ -48,9 +49,9 @@ Result<void> run_save(Context& ctx, const SaveFlags& fl) {
   } else if (fl.format == "oci-archive" || fl.format == "oci") {
     f = engine::ArchiveFormat::kOci;
   } else {
-    return fail(Code::kInvalidArgument,
-                fmt::format("unknown archive format '{}': use docker-archive or oci-archive",
-                            fl.format));
+    return fail(
+        Code::kInvalidArgument,
+        fmt::format("unknown archive format '{}': use docker-archive or oci-archive", fl.format));
   }
   auto* eng = BERTH_TRY(ctx.engine());
   if (!fl.output.empty()) {

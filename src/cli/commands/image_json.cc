@@ -4,7 +4,6 @@
 
 #include "base/strings.h"
 #include "engine/engine.h"
-#include "oci/reference.h"
 
 namespace berth::cli {
 
@@ -18,11 +17,21 @@ std::string docker_time(int64_t unix_nanos) {
 }
 
 std::map<std::string, std::string> image_headers() {
-  return {{"Repository", "REPOSITORY"}, {"Tag", "TAG"},          {"Digest", "DIGEST"},
-          {"ID", "IMAGE ID"},           {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
-          {"Size", "SIZE"},             {"CreatedBy", "CREATED BY"}, {"Comment", "COMMENT"},
-          {"Containers", "CONTAINERS"}, {"SharedSize", "SHARED SIZE"}, {"UniqueSize", "UNIQUE SIZE"},
-          {"Type", "TYPE"},             {"TotalCount", "TOTAL"},     {"Active", "ACTIVE"},
+  return {{"Repository", "REPOSITORY"},
+          {"Tag", "TAG"},
+          {"Digest", "DIGEST"},
+          {"ID", "IMAGE ID"},
+          {"CreatedSince", "CREATED"},
+          {"CreatedAt", "CREATED AT"},
+          {"Size", "SIZE"},
+          {"CreatedBy", "CREATED BY"},
+          {"Comment", "COMMENT"},
+          {"Containers", "CONTAINERS"},
+          {"SharedSize", "SHARED SIZE"},
+          {"UniqueSize", "UNIQUE SIZE"},
+          {"Type", "TYPE"},
+          {"TotalCount", "TOTAL"},
+          {"Active", "ACTIVE"},
           {"Reclaimable", "RECLAIMABLE"}};
 }
 
@@ -48,11 +57,8 @@ std::vector<Json> image_rows(const engine::Image& img, bool no_trunc) {
   };
   std::vector<Json> out;
   for (const auto& r : img.refs) {
-    auto ref = oci::Reference::parse(r);
-    if (!ref) {
-      continue;
-    }
-    out.push_back(row(ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag));
+    auto [repo, tag] = engine::familiar_repo_tag(r);
+    out.push_back(row(repo, tag));
   }
   if (out.empty()) {
     out.push_back(row("<none>", "<none>"));

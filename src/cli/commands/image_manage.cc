@@ -73,9 +73,10 @@ Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, b
                          const std::string& format) {
   auto* eng = BERTH_TRY(ctx.engine());
   auto img = BERTH_TRY(eng->find_image(name));
-  auto f = BERTH_TRY(Formatter::create(
-      quiet && format.empty() ? "{{.ID}}" : format,
-      "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", image_headers()));
+  auto f = BERTH_TRY(
+      Formatter::create(quiet && format.empty() ? "{{.ID}}" : format,
+                        "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+                        image_headers()));
   const auto& hist = img.config.history;
   std::vector<int64_t> sizes;
   size_t layer = 0;
@@ -89,7 +90,8 @@ Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, b
   for (size_t i = hist.size(); i-- > 0;) {
     const auto& h = hist[i];
     Json row = Json::object();
-    std::string id = i + 1 == hist.size() ? (no_trunc ? img.id.str() : img.id.short_id()) : "<missing>";
+    std::string id =
+        i + 1 == hist.size() ? (no_trunc ? img.id.str() : img.id.short_id()) : "<missing>";
     auto created = parse_rfc3339(h.created);
     std::string by = h.created_by;
     if (!no_trunc && by.size() > 45) {
@@ -149,7 +151,8 @@ void add_prune(CLI::App* cmd, Context& ctx) {
       }
       text += "\n";
     }
-    text += fmt::format("Total reclaimed space: {}\n", human_size(static_cast<double>(res.reclaimed)));
+    text +=
+        fmt::format("Total reclaimed space: {}\n", human_size(static_cast<double>(res.reclaimed)));
     ctx.out(text);
     return {};
   });
@@ -161,10 +164,12 @@ void add_image_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   image->require_subcommand(1);
   add_image_listing(app, image, ctx);
-  add_import(app.add_subcommand("import", "Import the contents from a tarball to create an image"), ctx);
+  add_import(app.add_subcommand("import", "Import the contents from a tarball to create an image"),
+             ctx);
   add_import(image->add_subcommand("import", "Import the contents from a tarball"), ctx);
   add_tag(app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"), ctx);
-  add_tag(image->add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"), ctx);
+  add_tag(image->add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+          ctx);
   add_rmi(app.add_subcommand("rmi", "Remove one or more images"), ctx);
   add_rmi(image->add_subcommand("rm", "Remove one or more images")->alias("remove"), ctx);
   add_history(app.add_subcommand("history", "Show the history of an image"), ctx);

@@ -10,7 +10,6 @@
 #include "cli/context.h"
 #include "cli/format/inspect.h"
 #include "cli/format/table.h"
-#include "oci/reference.h"
 
 namespace berth::cli {
 
@@ -43,7 +42,8 @@ Result<bool> row_passes(const Json& row, const engine::Image& img,
     bool found = false;
     auto [key, value] = cut(f, '=', &found);
     if (!found) {
-      return fail(Code::kInvalidArgument, fmt::format("bad format of filter (expected name=value): {}", f));
+      return fail(Code::kInvalidArgument,
+                  fmt::format("bad format of filter (expected name=value): {}", f));
     }
     if (key == "reference") {
       if (!matches_reference(row, std::string(value))) {
@@ -74,9 +74,10 @@ Result<bool> row_passes(const Json& row, const engine::Image& img,
 Result<void> run_images(Context& ctx, const ImagesFlags& fl) {
   auto* eng = BERTH_TRY(ctx.engine());
   auto images = BERTH_TRY(eng->list_images());
-  std::string table = fl.digests
-                          ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                          : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  std::string table =
+      fl.digests
+          ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+          : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
   std::string format = fl.quiet && fl.format.empty() ? "{{.ID}}" : fl.format;
   auto f = BERTH_TRY(Formatter::create(format, table, image_headers()));
   std::set<std::string> seen_ids;

@@ -11,7 +11,9 @@ namespace berth::cli {
 namespace {
 
 std::string reclaimable(int64_t part, int64_t total) {
-  int pct = total > 0 ? static_cast<int>(100.0 * static_cast<double>(part) / static_cast<double>(total)) : 0;
+  int pct = total > 0
+                ? static_cast<int>(100.0 * static_cast<double>(part) / static_cast<double>(total))
+                : 0;
   std::string s = human_size(static_cast<double>(part));
   return total > 0 ? fmt::format("{} ({}%)", s, pct) : s;
 }

@@ -24,13 +24,15 @@ struct Spec {
   char32_t verb = 'v';
 };
 
-std::vector<std::string> sorted_keys(const Json& object) {
-  std::vector<std::string> keys;
+// An object's members in byte order of their keys, as fmt prints Go maps.
+std::vector<std::pair<std::string_view, const Json*>> sorted_members(const Json& object) {
+  std::vector<std::pair<std::string_view, const Json*>> members;
   for (auto it = object.begin(); it != object.end(); ++it) {
-    keys.push_back(it.key());
+    members.emplace_back(it.key(), &it.value());
   }
-  std::sort(keys.begin(), keys.end());
-  return keys;
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return members;
 }
 
 std::string verb_text(char32_t verb) {
@@ -174,9 +176,9 @@ std::string format_container(const Spec& spec, const Json& v) {
       first = false;
     }
   } else {
-    for (const std::string& key : sorted_keys(v)) {
+    for (const auto& [key, member] : sorted_members(v)) {
       out += first ? "" : " ";
-      out += format_value(spec, key) + ":" + format_value(spec, v[key]);
+      out += format_value(spec, std::string(key)) + ":" + format_value(spec, *member);
       first = false;
     }
   }

@@ -68,7 +68,8 @@ TEST_F(SaveAndLoad, SaveWritesADockerArchiveByDefault) {
   ASSERT_TRUE(manifest.is_array());
   ASSERT_EQ(manifest.size(), 1u);
   EXPECT_EQ(manifest[0]["RepoTags"], Json::array({"busybox:latest"}));
-  const TarEntry* config = find_entry(read_tar(archive), manifest[0]["Config"]);
+  auto entries = read_tar(archive);
+  const TarEntry* config = find_entry(entries, manifest[0]["Config"]);
   ASSERT_NE(config, nullptr);
   EXPECT_EQ("sha256:" + sha256_hex(config->data), busybox_) << "the config file is the image's";
 }

@@ -30,11 +30,17 @@ class BadInput : public SandboxTest {
     ASSERT_FALSE(busybox_.empty());
   }
 
-  // An initialised empty store beside ours (to load into a store that lacks the blobs).
+  // A used but empty store beside ours (to load into a store that lacks the blobs): one image
+  // imported and removed, so that its lock files and directories exist like any store's.
   std::string fresh_store(const std::string& name) {
     std::string root = sb().new_root(name);
-    auto r = sb().berth_at(root, {"images", "-q"});
-    EXPECT_TRUE(r.ok()) << r.describe();
+    write_file(sb().work(name + "-seed.tar"), tiny_rootfs_tar(name));
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"import", sb().work(name + "-seed.tar"), "seed:1"},
+          std::vector<std::string>{"rmi", "seed:1"}}) {
+      auto r = sb().berth_at(root, args);
+      EXPECT_TRUE(r.ok()) << r.describe();
+    }
     return root;
   }
 

@@ -84,6 +84,15 @@ TEST_F(InspectCommand, InspectOfSeveralImagesPrintsThemInOrder) {
   EXPECT_EQ(all[1]["Id"], busybox_);
 }
 
+// docker (overlay2) reports an image's Size as the bytes of the files in its layers, not the
+// size of the layer tars; `images`, `history` and `system df` show the same number.
+TEST_F(InspectCommand, InspectSizeIsTheSizeOfTheFilesInTheImage) {
+  // etc/seed "size\n" (5 bytes) and hello.txt "hello from size\n" (16 bytes).
+  ASSERT_FALSE(sb().import_tar(tiny_rootfs_tar("size"), "sized:1").empty());
+  EXPECT_EQ(inspect("sized:1")["Size"], 21);
+  EXPECT_EQ(berth_ok({"images", "--format", "{{.Size}}", "-f", "reference=sized"}).out, "21B\n");
+}
+
 TEST_F(InspectCommand, InspectOfAnUnknownImageFailsWithNoSuchImage) {
   auto r = berth({"image", "inspect", "nosuchimage"});
   EXPECT_NE(r.exit_code, 0) << r.describe();

@@ -66,7 +66,8 @@ TEST_F(StoreLayout, AnUntaggedImageKeepsAnIndexEntryWithoutAName) {
   std::string id = sb().import_tar(tiny_rootfs_tar("unnamed"), "");
   ASSERT_FALSE(id.empty());
   bool found = false;
-  for (const auto& m : sb().index()["manifests"]) {
+  Json index = sb().index();
+  for (const auto& m : index["manifests"]) {
     Json manifest = parse_json(sb().blob(m["digest"]), "manifest");
     if (manifest["config"]["digest"] == id) {
       found = true;

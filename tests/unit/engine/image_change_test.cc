@@ -46,8 +46,8 @@ TEST(ImageChange, WorkdirUserExposeLabelVolumeStopsignal) {
 
 TEST(ImageChange, BadInstructionsAreRefusedNamingThem) {
   oci::ContainerConfig c;
-  for (const char* bad : {"RUN echo hi", "EXPOSE 99999", "EXPOSE http", "ENV", "LABEL novalue",
-                          "FROM busybox", ""}) {
+  for (const char* bad :
+       {"RUN echo hi", "EXPOSE 99999", "EXPOSE http", "ENV", "LABEL novalue", "FROM busybox", ""}) {
     auto r = apply_change(c, bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << bad;

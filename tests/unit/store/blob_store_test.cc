@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
-#include "store/temp_dir.h"
+#include "unit/store/temp_dir.h"
 
 namespace berth::store {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "base/fs.h"
 #include "oci/media_types.h"
-#include "store/temp_dir.h"
+#include "unit/store/temp_dir.h"
 
 namespace berth::store {
 namespace {

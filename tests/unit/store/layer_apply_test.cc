@@ -10,9 +10,9 @@
 
 #include "base/fs.h"
 #include "store/decompress.h"
-#include "store/tar_builder.h"
-#include "store/temp_dir.h"
 #include "store/tree_util.h"
+#include "unit/store/tar_builder.h"
+#include "unit/store/temp_dir.h"
 
 namespace berth::store {
 namespace {
@@ -67,22 +67,32 @@ class LayerApply : public ::testing::Test {
 TEST_F(LayerApply, WritesEveryEntryTypeWithItsMetadata) {
   TarBuilder tar;
   tar.dir("etc/", 0750)
-      .add({.name = "etc/passwd", .content = "root:x:0:0\n", .mode = 0640, .uid = 1000,
-            .gid = 1001, .mtime = 1234567890})
+      .add({.name = "etc/passwd",
+            .content = "root:x:0:0\n",
+            .mode = 0640,
+            .uid = 1000,
+            .gid = 1001,
+            .mtime = 1234567890})
       .add({.name = "bin/su", .content = "ELF", .mode = 04755, .uid = 0, .gid = 0})
-      .add({.name = "bin/ping", .content = "ELF2", .mode = 0755,
+      .add({.name = "bin/ping",
+            .content = "ELF2",
+            .mode = 0755,
             .xattrs = {{"security.capability", std::string("\x01\x00\x00\x02\x00\x20\x00\x00"
                                                            "\x00\x00\x00\x00\x00\x00\x00\x00"
-                                                           "\x00\x00\x00\x00", 20)},
+                                                           "\x00\x00\x00\x00",
+                                                           20)},
                        {"user.note", "hi"},
                        {"trusted.overlay.redirect", "/etc"},
                        {"security.selinux", "system_u"}}})
-      .add({.name = "tmp/", .type = AE_IFDIR, .mode = 01777, .uid = 5, .gid = 6,
+      .add({.name = "tmp/",
+            .type = AE_IFDIR,
+            .mode = 01777,
+            .uid = 5,
+            .gid = 6,
             .mtime = 1111111111})
       .symlink("bin/sh", "/bin/busybox")
       .hardlink("bin/su2", "bin/su")
-      .add({.name = "dev/null", .type = AE_IFCHR, .mode = 0666, .rdev_major = 1,
-            .rdev_minor = 3})
+      .add({.name = "dev/null", .type = AE_IFCHR, .mode = 0666, .rdev_major = 1, .rdev_minor = 3})
       .add({.name = "dev/sda", .type = AE_IFBLK, .mode = 0660, .rdev_major = 8})
       .add({.name = "run/fifo", .type = AE_IFIFO, .mode = 0600, .uid = 7, .gid = 8});
   auto r = apply(tar.build());
@@ -92,7 +102,8 @@ TEST_F(LayerApply, WritesEveryEntryTypeWithItsMetadata) {
 
   auto snap = testing::snapshot(target_);
   EXPECT_EQ(snap["etc"], "mode=40750 uid=0 gid=0 mtime=1000000000");
-  EXPECT_EQ(snap["etc/passwd"], "mode=100640 uid=1000 gid=1001 mtime=1234567890 content=root:x:0:0\n");
+  EXPECT_EQ(snap["etc/passwd"],
+            "mode=100640 uid=1000 gid=1001 mtime=1234567890 content=root:x:0:0\n");
   EXPECT_EQ(snap["bin/su"], "mode=104755 uid=0 gid=0 mtime=1000000000 content=ELF");
   EXPECT_EQ(snap["bin/su2"],
             "mode=104755 uid=0 gid=0 mtime=1000000000 content=ELF same-inode-as=bin/su");
@@ -189,14 +200,13 @@ TEST_F(LayerApply, RefusesDirectoryCreatedThroughSymlinkDir) {
 
 TEST_F(LayerApply, RefusesEveryKindOfEntryThroughASymlink) {
   expect_refused(TarBuilder().symlink("l", sentinel_).symlink("l/s", "/x"), "l/s");
-  expect_refused(TarBuilder().symlink("l", sentinel_).add(
-                     {.name = "l/dev", .type = AE_IFCHR, .rdev_major = 1, .rdev_minor = 3}),
+  expect_refused(TarBuilder()
+                     .symlink("l", sentinel_)
+                     .add({.name = "l/dev", .type = AE_IFCHR, .rdev_major = 1, .rdev_minor = 3}),
                  "l/dev");
-  expect_refused(TarBuilder().file("f", "x").symlink("l", sentinel_).hardlink("l/h", "f"),
-                 "l/h");
+  expect_refused(TarBuilder().file("f", "x").symlink("l", sentinel_).hardlink("l/h", "f"), "l/h");
   expect_refused(TarBuilder().symlink("l", sentinel_).file("l/.wh.x", ""), "l/.wh.x");
-  expect_refused(TarBuilder().symlink("l", sentinel_).file("l/.wh..wh..opq", ""),
-                 "l/.wh..wh..opq");
+  expect_refused(TarBuilder().symlink("l", sentinel_).file("l/.wh..wh..opq", ""), "l/.wh..wh..opq");
 }
 
 TEST_F(LayerApply, RefusesHardlinkToOutside) {
@@ -248,11 +258,20 @@ TEST_F(LayerApply, SymlinkTargetsAreStoredAndNeverFollowed) {
 
 TEST_F(LayerApply, LaterEntriesReplaceEarlierOnesAndDirectoriesMerge) {
   TarBuilder tar;
-  tar.dir("d/").file("d/one", "1").dir("d/", 0700).file("d/two", "2")  // merge
-      .dir("x/").file("x/inner", "i").file("x", "now a file")          // file over dir
-      .file("y", "file").dir("y/").file("y/z", "z")                    // dir over file
-      .file("f", "old").file("f", "new")                               // file over file
-      .file("s", "file").symlink("s", "target");                       // symlink over file
+  tar.dir("d/")
+      .file("d/one", "1")
+      .dir("d/", 0700)
+      .file("d/two", "2")  // merge
+      .dir("x/")
+      .file("x/inner", "i")
+      .file("x", "now a file")  // file over dir
+      .file("y", "file")
+      .dir("y/")
+      .file("y/z", "z")  // dir over file
+      .file("f", "old")
+      .file("f", "new")  // file over file
+      .file("s", "file")
+      .symlink("s", "target");  // symlink over file
   auto r = apply(tar.build());
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_EQ(*read_file(at("d/one")), "1");
@@ -265,6 +284,17 @@ TEST_F(LayerApply, LaterEntriesReplaceEarlierOnesAndDirectoriesMerge) {
   EXPECT_NE(snap["s"].find("link=target"), std::string::npos);
 }
 
+TEST_F(LayerApply, ReplacingADirectoryForgetsOnlyItsOwnTree) {
+  TarBuilder tar;
+  tar.dir("a/").dir("a-b/", 0700).dir("a/x/", 0711).file("a/x/f", "f").file("a", "file");
+  auto r = apply(tar.build());
+  ASSERT_TRUE(r) << r.error().str();
+  auto snap = testing::snapshot(target_);
+  EXPECT_EQ(snap["a-b"].substr(0, 10), "mode=40700");
+  EXPECT_EQ(*read_file(at("a")), "file");
+  EXPECT_EQ(snap.count("a/x"), 0u);
+}
+
 TEST_F(LayerApply, ReplacingALinkedFileDoesNotChangeItsOtherName) {
   auto r = apply(TarBuilder().file("a", "shared").hardlink("b", "a").file("b", "own").build());
   ASSERT_TRUE(r) << r.error().str();
@@ -274,8 +304,12 @@ TEST_F(LayerApply, ReplacingALinkedFileDoesNotChangeItsOtherName) {
 
 TEST_F(LayerApply, WhiteoutsBecomeOverlayCharDevices) {
   TarBuilder tar;
-  tar.dir("etc/").file("etc/.wh.motd", "").file(".wh.gone", "")
-      .dir("var/cache/").file("var/cache/apt", "x").file("var/cache/.wh.apt", "")
+  tar.dir("etc/")
+      .file("etc/.wh.motd", "")
+      .file(".wh.gone", "")
+      .dir("var/cache/")
+      .file("var/cache/apt", "x")
+      .file("var/cache/.wh.apt", "")
       .file("new/.wh.f", "");  // parent created implicitly
   auto r = apply(tar.build());
   ASSERT_TRUE(r) << r.error().str();
@@ -289,7 +323,9 @@ TEST_F(LayerApply, WhiteoutsBecomeOverlayCharDevices) {
 
 TEST_F(LayerApply, OpaqueMarkerSetsTheOverlayXattr) {
   TarBuilder tar;
-  tar.dir("lib/").file("lib/.wh..wh..opq", "").file("lib/x", "x")
+  tar.dir("lib/")
+      .file("lib/.wh..wh..opq", "")
+      .file("lib/x", "x")
       .file("missing/.wh..wh..opq", "")
       .file("other/.wh..wh.plnk", "")  // aufs metadata: ignored
       .file(".wh..wh..opq", "");

@@ -14,9 +14,9 @@
 #include "base/fs.h"
 #include "store/decompress.h"
 #include "store/layer_apply.h"
-#include "store/tar_builder.h"
-#include "store/temp_dir.h"
 #include "store/tree_util.h"
+#include "unit/store/tar_builder.h"
+#include "unit/store/temp_dir.h"
 
 namespace berth::store {
 namespace {
@@ -79,10 +79,11 @@ void make_rich_tree(const std::string& root) {
   ASSERT_EQ(::mknod((root + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
   ASSERT_EQ(::mknod((root + "/sda").c_str(), S_IFBLK | 0660, makedev(8, 0)), 0);
   ASSERT_EQ(::mkfifo((root + "/fifo").c_str(), 0620), 0);
-  std::string cap("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
-                  20);
+  std::string cap(
+      "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20);
   ASSERT_EQ(::setxattr((root + "/usr/bin/ping").c_str(), "security.capability", cap.data(),
-                       cap.size(), 0), 0);
+                       cap.size(), 0),
+            0);
   ASSERT_EQ(::setxattr((root + "/usr/bin/ping").c_str(), "user.b", "2", 1, 0), 0);
   ASSERT_EQ(::setxattr((root + "/usr/bin/ping").c_str(), "user.a", "1", 1, 0), 0);
   ASSERT_EQ(::setxattr((root + "/usr").c_str(), "trusted.x", "dir", 3, 0), 0);
@@ -263,8 +264,8 @@ TEST_F(LayerDiff, OverlayUpperWhiteoutsAndOpaqueDirectoriesBecomeMarkers) {
   // Without overlay_upper the same tree is written as it is.
   auto plain = layer_of(u);
   ASSERT_TRUE(plain);
-  EXPECT_EQ(testing::tar_names(*plain),
-            (std::vector<std::string>{"d/", "d/also-gone", "d/keep", "gone => d/also-gone", "uo/"}));
+  EXPECT_EQ(testing::tar_names(*plain), (std::vector<std::string>{"d/", "d/also-gone", "d/keep",
+                                                                  "gone => d/also-gone", "uo/"}));
 }
 
 TEST_F(LayerDiff, WhiteoutsRoundTripThroughApply) {
@@ -292,8 +293,8 @@ TEST_F(LayerDiff, OverlayMountChangesBecomeWhiteoutsAndOpaqueMarkers) {
   make_file(dir("lower/etc/hosts"), "localhost");
   make_file(dir("lower/lib/a"), "a");
   make_file(dir("lower/lib/sub/b"), "b");
-  std::string opts = "lowerdir=" + dir("lower") + ",upperdir=" + dir("upper") +
-                     ",workdir=" + dir("work");
+  std::string opts =
+      "lowerdir=" + dir("lower") + ",upperdir=" + dir("upper") + ",workdir=" + dir("work");
   if (::mount("overlay", dir("merged").c_str(), "overlay", 0, opts.c_str()) != 0) {
     if (errno == EPERM) {
       GTEST_SKIP() << "mounting overlayfs is not permitted here (EPERM)";

@@ -44,8 +44,8 @@ class TarBuilder {
     return add({.name = std::move(name), .type = AE_IFDIR, .mode = mode});
   }
   TarBuilder& symlink(std::string name, std::string target) {
-    return add({.name = std::move(name), .type = AE_IFLNK, .link = std::move(target),
-                .mode = 0777});
+    return add(
+        {.name = std::move(name), .type = AE_IFLNK, .link = std::move(target), .mode = 0777});
   }
   TarBuilder& hardlink(std::string name, std::string target) {
     return add({.name = std::move(name), .link = std::move(target), .hardlink = true});
