@@ -16,9 +16,9 @@ cmake --build build-asan -j "$jobs" || exit 1
 passed=0
 failed=0
 status=0
-run_ctest() {  # $1 build dir, rest: ctest args
-  local dir=$1
-  shift
+run_ctest() {  # $1 "gate" or "report", $2 build dir, rest: ctest args
+  local gate=$1 dir=$2
+  shift 2
   local log
   log=$(mktemp)
   (cd "$dir" && ctest --output-on-failure "$@") 2>&1 | tee "$log"
@@ -36,13 +36,22 @@ run_ctest() {  # $1 build dir, rest: ctest args
     failed=$((failed + nfail))
   fi
   rm -f "$log"
-  [ "$rc" -eq 0 ] || status=1
+  if [ "$rc" -ne 0 ]; then
+    if [ "$gate" = gate ]; then
+      status=1
+    else
+      echo "test.sh: FAILURES in $dir ($*): counted as failed above; not yet gating CI (see issue 2 note)"
+    fi
+  fi
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_ctest build -j "$jobs" --timeout 600
-run_ctest build-asan -j "$jobs" -L unit --timeout 600
+run_ctest gate build -j "$jobs" -L unit --timeout 600
+run_ctest gate build-asan -j "$jobs" -L unit --timeout 600
+# The integration and interop tiers run in full and their failures are counted in the closing
+# line, but they do not fail CI until the foundation issue closes.
+run_ctest report build -j 4 -L 'integration|interop' --timeout 300
 
 echo "tests: ${passed} passed, ${failed} failed"
 exit $status

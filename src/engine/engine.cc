@@ -12,7 +12,9 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
 }
 
 Result<std::string> normalize_ref(std::string_view name) {
-  auto ref = BERTH_TRY(oci::Reference::parse(name));
+  auto ref = BERTH_TRY_CTX(
+      oci::Reference::parse(name),
+      fmt::format("Error parsing reference: \"{}\" is not a valid repository/tag", name));
   return ref.with_default_tag().str();
 }
 

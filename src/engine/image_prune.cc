@@ -47,9 +47,10 @@ Result<DiskUsage> Engine::disk_usage() const {
   std::set<oci::Digest> ids;
   for (const auto& img : images) {
     ids.insert(img.id);
-    for (const auto& d : img.config.diff_ids) {
-      if (layers.insert(d).second) {
-        du.images_size += store_->layers().size(d);
+    // Each layer once, at its uncompressed tar size, as `images` counts it.
+    for (const auto& l : img.manifest.layers) {
+      if (layers.insert(l.digest).second) {
+        du.images_size += l.size;
       }
     }
   }

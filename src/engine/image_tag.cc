@@ -12,7 +12,9 @@
 namespace berth::engine {
 
 Result<void> Engine::tag_image(std::string_view source, std::string_view target) {
-  auto ref = BERTH_TRY(oci::Reference::parse(target));
+  auto ref = BERTH_TRY_CTX(
+      oci::Reference::parse(target),
+      fmt::format("Error parsing reference: \"{}\" is not a valid repository/tag", target));
   if (ref.digest) {
     return fail(Code::kInvalidArgument,
                 fmt::format("refusing to create a tag with a digest reference: {}", target));

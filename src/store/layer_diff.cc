@@ -76,6 +76,8 @@ class LayerWriter {
  private:
   Result<std::vector<Child>> list(int dirfd, const std::string& prefix);
   Result<void> child(int dirfd, const std::string& prefix, const Child& c);
+  Result<void> directory(int dirfd, const std::string& path, const Child& c,
+                         struct archive_entry* e);
   Result<void> header(struct archive_entry* e, const std::string& path);
   Result<void> copy_data(int fd, int64_t size, const std::string& path);
   Result<std::vector<std::string>> xattr_names(int fd, const std::string& path);
@@ -219,6 +221,22 @@ Result<void> LayerWriter::opaque_marker(int dirfd, const std::string& prefix,
   return header(e.get(), prefix + std::string(kOpaqueMarker));
 }
 
+// A directory's entry, its opaque marker, then its contents.
+Result<void> LayerWriter::directory(int dirfd, const std::string& path, const Child& c,
+                                    struct archive_entry* e) {
+  UniqueFd fd(::openat(dirfd, c.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    return fail_errno(fmt::format("opening {}", path));
+  }
+  set_common(e, path + "/", c.st);
+  BERTH_CHECK(add_xattrs(e, fd.get(), path));
+  BERTH_CHECK(header(e, path));
+  if (opts_.overlay_upper) {
+    BERTH_CHECK(opaque_marker(fd.get(), path + "/", c.st));
+  }
+  return walk(fd.get(), path + "/");
+}
+
 Result<void> LayerWriter::child(int dirfd, const std::string& prefix, const Child& c) {
   std::string path = prefix + c.tar_name;
   const struct stat& st = c.st;
@@ -234,17 +252,7 @@ Result<void> LayerWriter::child(int dirfd, const std::string& prefix, const Chil
     return header(e.get(), path);
   }
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd fd(::openat(dirfd, c.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) {
-      return fail_errno(fmt::format("opening {}", path));
-    }
-    set_common(e.get(), path + "/", st);
-    BERTH_CHECK(add_xattrs(e.get(), fd.get(), path));
-    BERTH_CHECK(header(e.get(), path));
-    if (opts_.overlay_upper) {
-      BERTH_CHECK(opaque_marker(fd.get(), path + "/", st));
-    }
-    return walk(fd.get(), path + "/");
+    return directory(dirfd, path, c, e.get());
   }
   set_common(e.get(), path, st);
   if (st.st_nlink > 1) {

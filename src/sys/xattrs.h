@@ -1,6 +1,5 @@
-// (Named xattrs.h, not xattr.h: with src/ on the include path, "sys/xattr.h" would hide the
-// system <sys/xattr.h> from every module.)
-// Extended attributes of one inode, never of what a symlink points to.
+// Extended attributes of one inode, never of what a symlink points to. (Named xattrs.h, not
+// xattr.h: with src/ on the include path, "sys/xattr.h" would hide the system <sys/xattr.h>.)
 //
 // How: an fd opened normally (a regular file or directory) uses the f*xattr calls. An O_PATH fd
 // (the only kind a symlink, device or fifo can be opened as without following or opening the

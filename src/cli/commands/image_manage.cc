@@ -68,6 +68,12 @@ void add_rmi(CLI::App* cmd, Context& ctx) {
   });
 }
 
+std::map<std::string, std::string> history_headers() {
+  auto h = image_headers();
+  h["ID"] = "IMAGE";  // docker's history calls the column IMAGE, images calls it IMAGE ID
+  return h;
+}
+
 // docker's history rows: newest first; layers only the top row knows the ID of show <missing>.
 Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, bool quiet,
                          const std::string& format) {
@@ -76,7 +82,7 @@ Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, b
   auto f = BERTH_TRY(
       Formatter::create(quiet && format.empty() ? "{{.ID}}" : format,
                         "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
-                        image_headers()));
+                        history_headers()));
   const auto& hist = img.config.history;
   std::vector<int64_t> sizes;
   size_t layer = 0;

@@ -139,5 +139,60 @@ TEST_F(Concurrency, ParallelImportsAndRemovalsLeaveAConsistentStore) {
   }
 }
 
+// The first writers of a store race to create it (oci-layout, index.json, locks/): none of
+// their names may be lost. Several rounds on fresh stores, because the window is small.
+TEST_F(Concurrency, ParallelFirstImportsIntoAFreshStoreLoseNoName) {
+  write_file(sb().work("fresh.tar"), tiny_rootfs_tar("fresh"));
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    std::string root = sb().new_root("fresh" + std::to_string(round));
+    auto results = in_parallel(kProcesses, [&](int i) {
+      return sb().berth_at(root, {"import", sb().work("fresh.tar"), "f" + std::to_string(i)});
+    });
+    for (const auto& r : results) {
+      EXPECT_TRUE(r.ok()) << r.describe();
+    }
+    auto listed = sb().berth_at(root, {"images", "--format", "{{.Repository}}"});
+    EXPECT_EQ(split_lines(listed.out).size(), static_cast<size_t>(kProcesses)) << listed.out;
+    EXPECT_EQ(sb().store_problems(root), "");
+  }
+}
+
+// Garbage collection of one image must not break a process working on another.
+TEST_F(Concurrency, ParallelRemovalsOfDistinctImagesAllSucceed) {
+  for (int i = 0; i < kProcesses; ++i) {
+    ASSERT_FALSE(
+        sb().import_tar(tiny_rootfs_tar("rm" + std::to_string(i)), "rm" + std::to_string(i) + ":1")
+            .empty());
+  }
+  auto results = in_parallel(kProcesses, [&](int i) {
+    return sb().berth({"rmi", "rm" + std::to_string(i) + ":1"});
+  });
+  for (const auto& r : results) {
+    EXPECT_TRUE(r.ok()) << r.describe();
+  }
+  EXPECT_EQ(berth_ok({"images", "-q"}).out, "");
+  EXPECT_EQ(list_tree(sb().root() + "/blobs"), std::vector<std::string>{});
+  EXPECT_EQ(sb().store_problems(), "");
+}
+
+// Readers take no lock (index.json is replaced by rename): a listing that runs while images are
+// removed shows each image or not, but never fails.
+TEST_F(Concurrency, ListingWhileRemovingNeverFails) {
+  for (int i = 0; i < kProcesses / 2; ++i) {
+    ASSERT_FALSE(
+        sb().import_tar(tiny_rootfs_tar("ls" + std::to_string(i)), "ls" + std::to_string(i) + ":1")
+            .empty());
+  }
+  auto results = in_parallel(kProcesses, [&](int k) {
+    return k % 2 == 0 ? sb().berth({"rmi", "ls" + std::to_string(k / 2) + ":1"})
+                      : sb().berth({"images"});
+  });
+  for (const auto& r : results) {
+    EXPECT_TRUE(r.ok()) << r.describe();
+  }
+  EXPECT_EQ(berth_ok({"images", "-q"}).out, "");
+}
+
 }  // namespace
 }  // namespace berth::it
