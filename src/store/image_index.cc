@@ -13,10 +13,16 @@ Result<void> ImageIndex::init() const {
   if (!path_exists(root_ + "/oci-layout")) {
     BERTH_CHECK(write_file_atomic(root_ + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
   }
+  BERTH_CHECK(mkdir_p(root_ + "/locks", 0700));
   if (!path_exists(path())) {
-    BERTH_CHECK(write_file_atomic(path(), serialize({})));
+    // Under the index lock, so a first open never replaces an index another process just wrote.
+    auto lock = BERTH_TRY(
+        sys::FileLock::acquire(root_ + "/locks/index.lock", sys::FileLock::Mode::kExclusive));
+    if (!path_exists(path())) {
+      BERTH_CHECK(write_file_atomic(path(), serialize({})));
+    }
   }
-  return mkdir_p(root_ + "/locks", 0700);
+  return {};
 }
 
 Result<std::vector<ImageEntry>> ImageIndex::load() const {

@@ -1,12 +1,14 @@
 // The sandbox: a private store root per test, berth runs against it, cleanup by path and PID.
 #include "sandbox.h"
 
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -89,9 +91,43 @@ std::string check_blob(const std::string& root, const Json& desc, const std::str
   return data;
 }
 
+void remove_sandbox(const std::string& dir) {
+  // Containers of later issues leave overlay mounts under the store: detach them first.
+  for (const auto& m : mounts_under(dir)) {
+    ::umount2(m.c_str(), MNT_DETACH);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "warning: could not remove sandbox %s: %s\n", dir.c_str(),
+                 ec.message().c_str());
+  }
+}
+
+// A test process killed mid-test (a ctest timeout) cannot clean up: the next sandbox removes
+// the sandboxes whose owner process (by PID, in owner.pid) is gone.
+void sweep_orphaned_sandboxes() {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/tmp", ec)) {
+    std::string name = e.path().filename().string();
+    if (!name.starts_with("berth-it-")) {
+      continue;
+    }
+    std::ifstream in(e.path() / "owner.pid");
+    long pid = 0;
+    if (!(in >> pid) || pid <= 0) {
+      continue;  // not ours, or being set up
+    }
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      remove_sandbox(e.path().string());
+    }
+  }
+}
+
 }  // namespace
 
 Sandbox::Sandbox() {
+  sweep_orphaned_sandboxes();
   std::string templ = "/tmp/berth-it-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) {
     ADD_FAILURE() << "mkdtemp failed";
@@ -100,20 +136,10 @@ Sandbox::Sandbox() {
   root_ = dir_ + "/root";
   work_ = dir_ + "/work";
   fs::create_directories(work_);
+  std::ofstream(dir_ + "/owner.pid") << ::getpid() << "\n";
 }
 
-Sandbox::~Sandbox() {
-  // Containers of later issues leave overlay mounts under the store: detach them first.
-  for (const auto& m : mounts_under(dir_)) {
-    ::umount2(m.c_str(), MNT_DETACH);
-  }
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
-  if (ec) {
-    std::fprintf(stderr, "warning: could not remove sandbox %s: %s\n", dir_.c_str(),
-                 ec.message().c_str());
-  }
-}
+Sandbox::~Sandbox() { remove_sandbox(dir_); }
 
 std::string Sandbox::work(const std::string& name) const {
   return name.empty() ? work_ : work_ + "/" + name;
