@@ -10,9 +10,9 @@
 
 #include "base/fs.h"
 #include "store/decompress.h"
-#include "store/tree_util.h"
 #include "unit/store/tar_builder.h"
 #include "unit/store/temp_dir.h"
+#include "unit/store/tree_util.h"
 
 namespace berth::store {
 namespace {
