@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command (b): install what the tests need, build berth twice (normal, and the unit tests
 # under AddressSanitizer + UndefinedBehaviorSanitizer) and run every test with ctest.
-# The last line is "tests: N passed, N failed" over both runs.
+# The last line is "tests: N passed, N failed" over all runs; skipped tests are named before it
+# and counted in neither. Any failing test fails the script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
@@ -15,10 +16,11 @@ cmake --build build-asan -j "$jobs" || exit 1
 
 passed=0
 failed=0
+skipped=0
 status=0
-run_ctest() {  # $1 "gate" or "report", $2 build dir, rest: ctest args
-  local gate=$1 dir=$2
-  shift 2
+run_ctest() {  # $1 build dir, rest: ctest args
+  local dir=$1
+  shift
   local log
   log=$(mktemp)
   (cd "$dir" && ctest --output-on-failure "$@") 2>&1 | tee "$log"
@@ -34,24 +36,27 @@ run_ctest() {  # $1 "gate" or "report", $2 build dir, rest: ctest args
     nskip=$(grep -cE '\*\*\*Skipped|Not Run' "$log" || true)
     passed=$((passed + total - nfail - nskip))
     failed=$((failed + nfail))
+    skipped=$((skipped + nskip))
+  else
+    # No summary: ctest itself failed (no tests found, a crash): that is a failure too.
+    failed=$((failed + 1))
   fi
   rm -f "$log"
   if [ "$rc" -ne 0 ]; then
-    if [ "$gate" = gate ]; then
-      status=1
-    else
-      echo "test.sh: FAILURES in $dir ($*): counted as failed above; not yet gating CI (see issue 2 note)"
-    fi
+    status=1
   fi
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_ctest gate build -j "$jobs" -L unit --timeout 600
-run_ctest gate build-asan -j "$jobs" -L unit --timeout 600
-# The integration and interop tiers run in full and their failures are counted in the closing
-# line, but they do not fail CI until the foundation issue closes.
-run_ctest report build -j 4 -L 'integration|interop' --timeout 300
+run_ctest build -j "$jobs" -L unit --timeout 600
+run_ctest build-asan -j "$jobs" -L unit --timeout 600
+# Integration and interop tests spend most of their time waiting on berth processes and the
+# disk, so they run more at once than there are cores.
+run_ctest build -j 4 -L 'integration|interop' --timeout 300
 
+if [ "$skipped" -gt 0 ]; then
+  echo "test.sh: ${skipped} tests were SKIPPED (see the reasons above); they are not counted as passed"
+fi
 echo "tests: ${passed} passed, ${failed} failed"
 exit $status

@@ -27,7 +27,7 @@ Result<size_t> HashingReader::read(void* buf, size_t len) {
 
 Result<size_t> TeeReader::read(void* buf, size_t len) {
   size_t n = BERTH_TRY(inner_->read(buf, len));
-  if (n > 0) {
+  if (n > 0 && copy_ != nullptr) {
     BERTH_CHECK(copy_->write(buf, n));
   }
   return n;

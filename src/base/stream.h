@@ -84,7 +84,7 @@ class HashingReader : public Reader {
   int64_t count_ = 0;
 };
 
-// Passes another reader through and copies every byte read to a writer.
+// Passes another reader through and copies every byte read to a writer (none when null).
 class TeeReader : public Reader {
  public:
   TeeReader(Reader* inner, Writer* copy) : inner_(inner), copy_(copy) {}

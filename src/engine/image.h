@@ -19,9 +19,10 @@ struct Image {
   oci::Digest id;  // the config digest, docker's image ID
   oci::ImageConfig config;
   std::string config_bytes;
-  std::vector<std::string> refs;  // full normalised references, sorted; empty when dangling
-  int64_t size = 0;               // sum of the layers' uncompressed sizes
-  int64_t created_nanos = 0;      // from config.created; 0 when absent or unparsable
+  std::vector<std::string> refs;     // full normalised references, sorted; empty when dangling
+  std::vector<int64_t> layer_sizes;  // file bytes of each layer, in rootfs.diff_ids order
+  int64_t size = 0;                  // bytes of the files of its layers (docker's Size)
+  int64_t created_nanos = 0;         // from config.created; 0 when absent or unparsable
 };
 
 }  // namespace berth::engine

@@ -133,28 +133,35 @@ Result<oci::Descriptor> put_document(const store::Store& store, std::string_view
   return desc;
 }
 
+// What a loaded image's manifest names for a layer: the uncompressed tar (docker-archive, whose
+// manifest berth writes) or the archive's blob as it is, compressed or not (OCI layout, whose
+// manifest is kept byte for byte).
+enum class LayerBlob { kTar, kAsIs };
+
 // Ingests the layer stored as `blob` (compressed or not): its uncompressed tar must hash to
-// `diff_id`; the tar is kept as a blob and the layer applied.
+// `diff_id`; the layer is applied unless the store has it, and the blob the manifest names is
+// kept. The tar is written as a blob only when the manifest names it and it is not stored.
 Result<store::IngestedLayer> ingest(const store::Store& store, const oci::Digest& blob,
-                                    const oci::Digest& diff_id, const std::string& what,
-                                    LoadUndo& undo) {
+                                    const oci::Digest& diff_id, LayerBlob named,
+                                    const std::string& what, LoadUndo& undo) {
   if (blob == diff_id && store.layers().has(diff_id)) {
     int64_t size = BERTH_TRY(store.blobs().size(blob));  // the blob was hashed on the way in
     undo.keep(blob);
     return store::IngestedLayer{diff_id, size, blob, size};
   }
   bool had_layer = store.layers().has(diff_id);
-  bool had_tar = store.blobs().has(diff_id);
+  store::IngestOptions opts{diff_id, blob, false};
+  opts.store_tar = named == LayerBlob::kTar && blob != diff_id && !store.blobs().has(diff_id);
   auto fd = BERTH_TRY(store.blobs().open(blob));
   FdReader in(fd.get());
-  auto layer = BERTH_TRY(store::ingest_layer(store, in, what, {diff_id, blob}));
-  if (!had_tar) {
+  auto layer = BERTH_TRY(store::ingest_layer(store, in, what, opts));
+  if (opts.store_tar) {
     undo.added_blob(diff_id);
   }
   if (!had_layer) {
     undo.added_layer(diff_id);
   }
-  undo.keep(diff_id);
+  undo.keep(named == LayerBlob::kTar ? diff_id : blob);
   return layer;
 }
 
@@ -206,7 +213,8 @@ Result<LoadedImage> load_docker_entry(const store::Store& store, const ArchiveCo
   m.media_type = std::string(oci::kDockerManifest);
   m.config = BERTH_TRY(put_document(store, oci::kDockerConfig, config_bytes, undo));
   for (size_t i = 0; i < blobs.size(); ++i) {
-    auto layer = BERTH_TRY(ingest(store, blobs[i], config.diff_ids[i], e.layers[i], undo));
+    auto layer =
+        BERTH_TRY(ingest(store, blobs[i], config.diff_ids[i], LayerBlob::kTar, e.layers[i], undo));
     oci::Descriptor d;
     d.media_type = std::string(oci::kDockerLayer);
     d.digest = layer.diff_id;
@@ -239,21 +247,9 @@ Result<std::vector<LoadedImage>> load_docker_archive(const store::Store& store,
 
 // ---- OCI layout ----
 
-// The uncompressed counterpart of a layer media type.
-std::string uncompressed_type(std::string_view media_type) {
-  if (media_type.starts_with("application/vnd.docker.")) {
-    return std::string(oci::kDockerLayerUncompressed);
-  }
-  if (media_type.find("nondistributable") != std::string_view::npos) {
-    return std::string(oci::kOciLayerNondistributable);
-  }
-  return std::string(oci::kOciLayer);
-}
-
-// One image manifest of the layout. Kept byte for byte when its layers are uncompressed tars
-// (so its digest is the one skopeo reports for the archive); when they are compressed, the
-// store keeps the uncompressed tars, so the stored manifest is a new one that refers to those
-// (same config, same annotations, layer types without the compression suffix).
+// One image manifest of the layout, kept byte for byte with the blobs it names, compressed or
+// not (so its digest is the one skopeo reports for the archive, as a pull would keep it); its
+// layers are applied from them.
 Result<LoadedImage> load_oci_manifest(const store::Store& store, const ArchiveContents& c,
                                       const oci::Descriptor& desc, LoadUndo& undo) {
   std::string path = blob_path(desc.digest);
@@ -269,28 +265,18 @@ Result<LoadedImage> load_oci_manifest(const store::Store& store, const ArchiveCo
     BERTH_CHECK_CTX(oci::layer_compression(l.media_type), path);
     BERTH_CHECK(layout_blob(store, c, l));
   }
-  bool rewritten = false;
   for (size_t i = 0; i < m.layers.size(); ++i) {
-    auto& l = m.layers[i];
-    auto layer = BERTH_TRY(ingest(store, l.digest, config.diff_ids[i], blob_path(l.digest), undo));
-    if (layer.diff_id != l.digest) {
-      rewritten = true;
-      l.media_type = uncompressed_type(l.media_type);
-      l.digest = layer.diff_id;
-      l.size = layer.tar_size;
-    }
+    const auto& l = m.layers[i];
+    BERTH_CHECK(
+        ingest(store, l.digest, config.diff_ids[i], LayerBlob::kAsIs, blob_path(l.digest), undo));
   }
   undo.keep(m.config.digest);
+  undo.keep(desc.digest);
   LoadedImage out;
   out.id = m.config.digest;
-  if (!rewritten) {
-    undo.keep(desc.digest);
-    out.desc.media_type = m.media_type;
-    out.desc.digest = desc.digest;
-    out.desc.size = desc.size;
-    return out;
-  }
-  out.desc = BERTH_TRY(put_document(store, m.media_type, m.serialize(), undo));
+  out.desc.media_type = m.media_type;
+  out.desc.digest = desc.digest;
+  out.desc.size = desc.size;
   return out;
 }
 

@@ -19,8 +19,10 @@ Result<Image> Engine::load_image(const oci::Descriptor& manifest_desc) const {
   img.id = img.manifest.config.digest;
   img.config_bytes = BERTH_TRY(store_->blobs().read(img.id));
   img.config = BERTH_TRY(oci::ImageConfig::parse(img.config_bytes, "config " + img.id.str()));
-  for (const auto& l : img.manifest.layers) {
-    img.size += l.size;
+  // docker's Size: the bytes of the files in the image, each layer's as recorded when applied.
+  for (const auto& diff_id : img.config.diff_ids) {
+    img.layer_sizes.push_back(store_->layers().size(diff_id));
+    img.size += img.layer_sizes.back();
   }
   if (auto t = parse_rfc3339(img.config.created)) {
     img.created_nanos = *t;
@@ -29,6 +31,9 @@ Result<Image> Engine::load_image(const oci::Descriptor& manifest_desc) const {
 }
 
 Result<std::vector<Image>> Engine::list_images() const {
+  // Shared, so that another process's garbage collection never removes a blob between our
+  // reading index.json and reading the manifests and configs it names.
+  auto lock = BERTH_TRY(store_->lock_shared());
   auto entries = BERTH_TRY(store_->index().load());
   std::map<oci::Digest, size_t> by_manifest;
   std::vector<Image> out;

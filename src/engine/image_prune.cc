@@ -47,10 +47,10 @@ Result<DiskUsage> Engine::disk_usage() const {
   std::set<oci::Digest> ids;
   for (const auto& img : images) {
     ids.insert(img.id);
-    // Each layer once, at its uncompressed tar size, as `images` counts it.
-    for (const auto& l : img.manifest.layers) {
-      if (layers.insert(l.digest).second) {
-        du.images_size += l.size;
+    // Each layer once, at the size of its files, as `images` counts it.
+    for (const auto& diff_id : img.config.diff_ids) {
+      if (layers.insert(diff_id).second) {
+        du.images_size += store_->layers().size(diff_id);
       }
     }
   }

@@ -3,11 +3,12 @@
 //   kDocker  the same plus manifest.json and repositories, as docker 25+ writes it: docker load
 //            reads it through manifest.json, skopeo's docker-archive: transport too, and tools
 //            that want an OCI layout (umoci, skopeo oci-archive:) read the rest.
-// Layers go in as the store keeps them, uncompressed (docker save does the same), streamed from
-// their blob files. Entries are sorted and carry mtime 0 and uid/gid 0, so two saves of the
-// same images are byte-identical.
+// Layers go in as the store keeps them (uncompressed when made or imported here, as pulled or
+// loaded otherwise), streamed from their blob files. Entries are sorted and carry mtime 0 and
+// uid/gid 0, so two saves of the same images are byte-identical.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -21,6 +22,7 @@
 #include "oci/index.h"
 #include "oci/media_types.h"
 #include "oci/reference.h"
+#include "store/decompress.h"
 
 namespace berth::engine {
 
@@ -47,9 +49,32 @@ std::string blob_path(const oci::Digest& d) {
   return fmt::format("blobs/{}/{}", d.algorithm(), d.hex());
 }
 
+// The OCI type of a stored layer blob, from its first bytes: docker-archive loads store
+// uncompressed tars under docker's tar.gzip type (as skopeo does), so the type a docker
+// manifest gives cannot be trusted.
+Result<std::string> oci_layer_type(const store::Store& store, const oci::Descriptor& l) {
+  auto fd = BERTH_TRY(store.blobs().open(l.digest));
+  char head[store::kSniffBytes];
+  ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
+  if (n < 0) {
+    return fail_errno(fmt::format("blob {}", l.digest.str()));
+  }
+  auto c = BERTH_TRY_CTX(store::sniff_compression(std::string_view(head, static_cast<size_t>(n))),
+                         fmt::format("blob {}", l.digest.str()));
+  bool foreign = l.media_type == oci::kDockerForeignLayer;
+  switch (c) {
+    case store::Compression::kGzip:
+      return std::string(foreign ? oci::kOciLayerNondistributableGzip : oci::kOciLayerGzip);
+    case store::Compression::kZstd:
+      return std::string(foreign ? oci::kOciLayerNondistributableZstd : oci::kOciLayerZstd);
+    case store::Compression::kNone:
+      break;
+  }
+  return std::string(foreign ? oci::kOciLayerNondistributable : oci::kOciLayer);
+}
+
 // The manifest the archive carries: the stored one when it is OCI already (its digest then is
-// the one `skopeo inspect oci:<root>` reports), else the same content as an OCI manifest. The
-// stored layers are uncompressed tars, so every layer becomes a plain tar layer type.
+// the one `skopeo inspect oci:<root>` reports), else the same content as an OCI manifest.
 Result<void> archive_manifest(const store::Store& store, SaveItem& item) {
   const Image& img = item.image;
   if (img.manifest.media_type == oci::kOciManifest) {
@@ -60,8 +85,7 @@ Result<void> archive_manifest(const store::Store& store, SaveItem& item) {
     m.media_type = std::string(oci::kOciManifest);
     m.config.media_type = std::string(oci::kOciConfig);
     for (auto& l : m.layers) {
-      bool foreign = l.media_type == oci::kDockerForeignLayer;
-      l.media_type = std::string(foreign ? oci::kOciLayerNondistributable : oci::kOciLayer);
+      l.media_type = BERTH_TRY(oci_layer_type(store, l));
     }
     item.manifest_bytes = m.serialize();
     item.desc.digest = oci::Digest::sha256_of(item.manifest_bytes);

@@ -46,22 +46,39 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
       by_ref = full;
     }
   }
-  std::vector<std::string> untag = by_ref.empty() ? img.refs : std::vector<std::string>{by_ref};
-  if (by_ref.empty() && !force) {
-    std::set<std::string> repos;
-    for (const auto& r : img.refs) {
-      repos.insert(repository_of(r));
-    }
-    if (repos.size() > 1) {
-      return fail(Code::kConflict,
-                  fmt::format("conflict: unable to delete {} (must be forced) - image is "
-                              "referenced in multiple repositories",
-                              img.id.short_id()));
-    }
-  }
-  bool delete_image = untag.size() == img.refs.size();
-  std::vector<RemovedItem> out;
+  // What to untag is decided again under the index lock, from the names the image has now: a
+  // concurrent tag or rmi may have changed them since find_image read the index.
+  std::vector<std::string> untag;
+  bool delete_image = false;
   BERTH_CHECK(store_->index().update([&](std::vector<store::ImageEntry>& entries) -> Result<void> {
+    std::vector<std::string> names;
+    bool present = false;
+    for (const auto& e : entries) {
+      if (e.manifest.digest == img.manifest_desc.digest) {
+        present = true;
+        if (!e.dangling()) {
+          names.push_back(e.ref);
+        }
+      }
+    }
+    bool by_name = !by_ref.empty() && std::find(names.begin(), names.end(), by_ref) != names.end();
+    if (!present || (!by_ref.empty() && !by_name)) {  // removed meanwhile
+      return fail(Code::kNotFound, fmt::format("No such image: {}", name_or_id));
+    }
+    untag = by_name ? std::vector<std::string>{by_ref} : names;
+    if (!by_name && !force) {
+      std::set<std::string> repos;
+      for (const auto& r : names) {
+        repos.insert(repository_of(r));
+      }
+      if (repos.size() > 1) {
+        return fail(Code::kConflict,
+                    fmt::format("conflict: unable to delete {} (must be forced) - image is "
+                                "referenced in multiple repositories",
+                                img.id.short_id()));
+      }
+    }
+    delete_image = untag.size() == names.size();
     std::erase_if(entries, [&](const store::ImageEntry& e) {
       if (e.manifest.digest != img.manifest_desc.digest) {
         return false;
@@ -70,6 +87,7 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
     });
     return {};
   }));
+  std::vector<RemovedItem> out;
   for (const auto& r : untag) {
     out.push_back({true, familiar_ref(r)});
   }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -242,9 +243,11 @@ Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
     case AE_IFREG:
       stats_.bytes += archive_entry_size(e);
       return regular(a, BERTH_TRY(parent_fd(parent)), path, base, m, archive_entry_size(e));
-    case AE_IFLNK:
-      return create_node(BERTH_TRY(parent_fd(parent)), path, base, m, S_IFLNK, 0,
-                         archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
+    case AE_IFLNK: {
+      const char* link = archive_entry_symlink(e) != nullptr ? archive_entry_symlink(e) : "";
+      stats_.bytes += static_cast<int64_t>(std::strlen(link));  // a symlink's size, as lstat says
+      return create_node(BERTH_TRY(parent_fd(parent)), path, base, m, S_IFLNK, 0, link);
+    }
     case AE_IFCHR:
     case AE_IFBLK:
     case AE_IFIFO:

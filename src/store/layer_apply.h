@@ -13,7 +13,7 @@ namespace berth::store {
 
 struct ApplyStats {
   int64_t entries = 0;  // tar entries read (including whiteouts and hardlinks)
-  int64_t bytes = 0;    // sum of the sizes of the regular files written
+  int64_t bytes = 0;    // bytes of the regular files and symlinks written (docker's size)
 };
 
 // Reads the uncompressed tar stream `tar` (the caller wraps decompression and hashing around

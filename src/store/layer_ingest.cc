@@ -21,45 +21,62 @@ Result<void> check(const oci::Digest& got, const std::optional<oci::Digest>& wan
 }  // namespace
 
 Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
-                                   const IngestExpectations& expect) {
+                                   const IngestOptions& options) {
   auto ctx = [&](Error e) { return tl::unexpected(std::move(e).context(std::string(what))); };
   HashingReader raw_hash(&raw);
   auto tar = open_decompressing(&raw_hash);
   if (!tar) {
     return ctx(std::move(tar.error()));
   }
-  auto blob = store.blobs().writer();
-  if (!blob) {
-    return ctx(std::move(blob.error()));
+  std::unique_ptr<BlobWriter> blob;
+  if (options.store_tar) {
+    auto w = store.blobs().writer();
+    if (!w) {
+      return ctx(std::move(w.error()));
+    }
+    blob = std::move(*w);
   }
   HashingReader tar_hash(tar->get());
-  TeeReader tee(&tar_hash, blob->get());
-  auto unpack = store.layers().begin_unpack();
-  if (!unpack) {
-    return ctx(std::move(unpack.error()));
+  TeeReader tee(&tar_hash, blob.get());
+  // A layer already applied under the expected diff ID needs only its hash checked.
+  bool apply = !(options.diff_id && store.layers().has(*options.diff_id));
+  std::unique_ptr<LayerUnpack> unpack;
+  int64_t bytes = 0;
+  if (apply) {
+    auto u = store.layers().begin_unpack();
+    if (!u) {
+      return ctx(std::move(u.error()));
+    }
+    unpack = std::move(*u);
+    auto stats = apply_layer(tee, unpack->dirfd(), what);
+    if (!stats) {
+      return tl::unexpected(std::move(stats.error()));  // apply_layer names the entry and `what`
+    }
+    bytes = stats->bytes;
   }
-  auto stats = apply_layer(tee, (*unpack)->dirfd(), what);
-  if (!stats) {
-    return tl::unexpected(std::move(stats.error()));  // apply_layer names the entry and `what`
+  // apply_layer drained the tar (or nothing read it); drain both streams (trailing bytes after
+  // the compressed stream's end still belong to the blob the manifest names).
+  if (auto r = drain(tee); !r) {
+    return ctx(std::move(r.error()));
   }
-  // apply_layer drained the tar; drain the raw stream too (trailing bytes after the
-  // compressed stream's end still belong to the blob the manifest names).
   if (auto r = drain(raw_hash); !r) {
     return ctx(std::move(r.error()));
   }
   IngestedLayer out{oci::Digest::from_sha256_hex(tar_hash.hex()), tar_hash.count(),
                     oci::Digest::from_sha256_hex(raw_hash.hex()), raw_hash.count()};
-  if (auto r = check(out.diff_id, expect.diff_id, "layer diff ID"); !r) {
+  if (auto r = check(out.diff_id, options.diff_id, "layer diff ID"); !r) {
     return ctx(std::move(r.error()));
   }
-  if (auto r = check(out.raw_digest, expect.raw_digest, "layer digest"); !r) {
+  if (auto r = check(out.raw_digest, options.raw_digest, "layer digest"); !r) {
     return ctx(std::move(r.error()));
   }
-  if (auto r = (*blob)->commit(out.diff_id); !r) {
-    return ctx(std::move(r.error()));
+  if (blob) {
+    if (auto r = blob->commit(out.diff_id); !r) {
+      return ctx(std::move(r.error()));
+    }
   }
-  if (!store.layers().has(out.diff_id)) {
-    if (auto r = (*unpack)->commit(out.diff_id, stats->bytes); !r) {
+  if (unpack && !store.layers().has(out.diff_id)) {
+    if (auto r = unpack->commit(out.diff_id, bytes); !r) {
       return ctx(std::move(r.error()));
     }
   }

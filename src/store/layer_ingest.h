@@ -1,5 +1,6 @@
 // Ingesting a layer: one pass over a (possibly compressed) layer tar that decompresses it,
-// hashes it, keeps the uncompressed tar as a blob and applies it as a layer directory.
+// hashes it, keeps the uncompressed tar as a blob (unless told not to) and applies it as a layer
+// directory. A layer the store has already is only hashed, not applied again.
 #pragma once
 
 #include <optional>
@@ -19,15 +20,18 @@ struct IngestedLayer {
   int64_t raw_size = 0;
 };
 
-struct IngestExpectations {
+struct IngestOptions {
   std::optional<oci::Digest> diff_id;     // the config's diff ID for this layer
   std::optional<oci::Digest> raw_digest;  // the manifest's digest for this layer's blob
+  // Keep the uncompressed tar as a blob. Off when the manifest names the raw (compressed) blob,
+  // which the caller keeps, or when the raw blob is that very tar, stored already.
+  bool store_tar = true;
 };
 
-// Reads `raw` to its end. On success both the tar blob and the applied layer are committed;
-// on any failure (corrupt compression, unsafe entry, digest mismatch) neither is, and the
-// error names `what`. The caller holds the store lock shared.
+// Reads `raw` to its end. On success the tar blob (when asked for) and the applied layer are
+// committed; on any failure (corrupt compression, unsafe entry, digest mismatch) neither is,
+// and the error names `what`. The caller holds the store lock shared.
 Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
-                                   const IngestExpectations& expect = {});
+                                   const IngestOptions& options = {});
 
 }  // namespace berth::store

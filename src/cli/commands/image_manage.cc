@@ -88,8 +88,8 @@ Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, b
   size_t layer = 0;
   for (const auto& h : hist) {
     int64_t size = 0;
-    if (!h.empty_layer && layer < img.manifest.layers.size()) {
-      size = img.manifest.layers[layer++].size;
+    if (!h.empty_layer && layer < img.layer_sizes.size()) {
+      size = img.layer_sizes[layer++];
     }
     sizes.push_back(size);
   }

@@ -1,5 +1,6 @@
 // `berth save` (docker-archive, oci-archive; -o or stdout) and `berth load` (-i or stdin).
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "sandbox.h"
@@ -287,6 +288,13 @@ TEST_F(SaveAndLoad, LoadOfAGzipLayerOciArchiveWorks) {
   Json j = inspect("gz:1");
   EXPECT_EQ(j["Id"], "sha256:" + config_hex);
   EXPECT_EQ(j["RootFS"]["Layers"], Json::array({"sha256:" + sha256_hex(tar)}));
+  // The manifest is kept byte for byte, with the gzip blob it names (as a pull keeps them), and
+  // no uncompressed copy of the layer is written as a blob.
+  Json entry = sb().index_entry("docker.io/library/gz:1");
+  EXPECT_EQ(entry.value("digest", ""), "sha256:" + sha256_hex(mtext));
+  EXPECT_EQ(read_file(sb().root() + "/blobs/sha256/" + sha256_hex(gz)), gz);
+  EXPECT_FALSE(std::filesystem::exists(sb().root() + "/blobs/sha256/" + sha256_hex(tar)));
+  EXPECT_EQ(j["Size"], 29) << "etc/seed (9 bytes) and hello.txt (20 bytes)";
   EXPECT_EQ(sb().store_problems(), "");
 }
 
