@@ -51,6 +51,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_ctest build -j "$jobs" -L unit --timeout 600
 run_ctest build-asan -j "$jobs" -L unit --timeout 600
+# System tests need root and the real kernel (cgroups, namespaces, seccomp); one at a time, as
+# they change process-wide and machine-wide state.
+if ls build/tests/system_* >/dev/null 2>&1; then
+  run_ctest build -L system --timeout 300
+fi
 # Integration and interop tests spend most of their time waiting on berth processes and the
 # disk, so they run more at once than there are cores.
 run_ctest build -j 4 -L 'integration|interop' --timeout 300
