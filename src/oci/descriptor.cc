@@ -65,4 +65,37 @@ Result<Descriptor> Descriptor::from_json(const Json& j, std::string_view what) {
   return within(read_descriptor(j), what);
 }
 
+Result<std::vector<Descriptor>> read_descriptors(const Json& j, std::string_view field) {
+  auto it = j.find(std::string(field));
+  if (it == j.end()) {
+    return fail(Code::kCorrupt, fmt::format("missing field '{}'", field));
+  }
+  if (!it->is_null() && !it->is_array()) {
+    return fail(Code::kCorrupt, fmt::format("field '{}' must be an array", field));
+  }
+  std::vector<Descriptor> out;
+  if (it->is_array()) {
+    for (size_t i = 0; i < it->size(); ++i) {
+      out.push_back(BERTH_TRY(Descriptor::from_json((*it)[i], fmt::format("{}[{}]", field, i))));
+    }
+  }
+  return out;
+}
+
+Result<std::optional<Descriptor>> read_subject(const Json& j) {
+  auto it = j.find("subject");
+  if (it == j.end() || it->is_null()) {
+    return std::optional<Descriptor>();
+  }
+  return std::optional<Descriptor>(BERTH_TRY(Descriptor::from_json(*it, "subject")));
+}
+
+Json descriptors_json(const std::vector<Descriptor>& ds, bool docker_order) {
+  Json a = Json::array();
+  for (const auto& d : ds) {
+    a.push_back(d.to_json(docker_order));
+  }
+  return a;
+}
+
 }  // namespace berth::oci

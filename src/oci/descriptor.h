@@ -41,4 +41,12 @@ struct Descriptor {
   friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };
 
+// The descriptor array `field` of a manifest or index ("layers", "manifests"): required, null
+// read as empty, each element named "field[i]" in errors.
+Result<std::vector<Descriptor>> read_descriptors(const Json& j, std::string_view field);
+// The optional "subject" descriptor (absent or null: none).
+Result<std::optional<Descriptor>> read_subject(const Json& j);
+// The descriptors as a JSON array, each in its document's member order.
+Json descriptors_json(const std::vector<Descriptor>& ds, bool docker_order);
+
 }  // namespace berth::oci

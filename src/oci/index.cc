@@ -38,22 +38,8 @@ Result<Index> read_index(const Json& j) {
   Index idx;
   idx.media_type = BERTH_TRY(index_media_type(j));
   BERTH_CHECK(read_string(j, "artifactType", idx.artifact_type));
-  auto manifests = j.find("manifests");
-  if (manifests == j.end()) {
-    return fail(Code::kCorrupt, "missing field 'manifests'");
-  }
-  if (!manifests->is_null() && !manifests->is_array()) {
-    return fail(Code::kCorrupt, "field 'manifests' must be an array");
-  }
-  if (manifests->is_array()) {
-    for (size_t i = 0; i < manifests->size(); ++i) {
-      idx.manifests.push_back(
-          BERTH_TRY(Descriptor::from_json((*manifests)[i], fmt::format("manifests[{}]", i))));
-    }
-  }
-  if (auto subject = j.find("subject"); subject != j.end() && !subject->is_null()) {
-    idx.subject = BERTH_TRY(Descriptor::from_json(*subject, "subject"));
-  }
+  idx.manifests = BERTH_TRY(read_descriptors(j, "manifests"));
+  idx.subject = BERTH_TRY(read_subject(j));
   BERTH_CHECK(read_string_map(j, "annotations", idx.annotations));
   return idx;
 }
@@ -77,11 +63,7 @@ std::string Index::serialize() const {
   if (!artifact_type.empty()) {
     j["artifactType"] = artifact_type;
   }
-  Json ms = Json::array();
-  for (const auto& m : manifests) {
-    ms.push_back(m.to_json(docker));
-  }
-  j["manifests"] = std::move(ms);
+  j["manifests"] = descriptors_json(manifests, docker);
   if (subject) {
     j["subject"] = subject->to_json(docker);
   }

@@ -45,22 +45,8 @@ Result<Manifest> read_manifest(const Json& j) {
     return fail(Code::kCorrupt, "missing field 'config'");
   }
   m.config = BERTH_TRY(Descriptor::from_json(*config, "config"));
-  auto layers = j.find("layers");
-  if (layers == j.end()) {
-    return fail(Code::kCorrupt, "missing field 'layers'");
-  }
-  if (!layers->is_null() && !layers->is_array()) {
-    return fail(Code::kCorrupt, "field 'layers' must be an array");
-  }
-  if (layers->is_array()) {
-    for (size_t i = 0; i < layers->size(); ++i) {
-      m.layers.push_back(
-          BERTH_TRY(Descriptor::from_json((*layers)[i], fmt::format("layers[{}]", i))));
-    }
-  }
-  if (auto subject = j.find("subject"); subject != j.end() && !subject->is_null()) {
-    m.subject = BERTH_TRY(Descriptor::from_json(*subject, "subject"));
-  }
+  m.layers = BERTH_TRY(read_descriptors(j, "layers"));
+  m.subject = BERTH_TRY(read_subject(j));
   BERTH_CHECK(read_string_map(j, "annotations", m.annotations));
   return m;
 }
@@ -85,11 +71,7 @@ std::string Manifest::serialize() const {
     j["artifactType"] = artifact_type;
   }
   j["config"] = config.to_json(docker);
-  Json ls = Json::array();
-  for (const auto& l : layers) {
-    ls.push_back(l.to_json(docker));
-  }
-  j["layers"] = std::move(ls);
+  j["layers"] = descriptors_json(layers, docker);
   if (subject) {
     j["subject"] = subject->to_json(docker);
   }

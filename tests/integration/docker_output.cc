@@ -113,10 +113,20 @@ std::string docker_size(double bytes) {
   return buf;
 }
 
+namespace {
+const char* const kRecentSince =
+    R"((Less than a second|1 second|[0-9]+ seconds|About a minute|[0-9]+ minutes) ago)";
+}  // namespace
+
 bool is_recent_created_since(const std::string& text) {
-  static const std::regex re(
-      R"((Less than a second|[0-9]+ seconds|About a minute|[0-9]+ minutes) ago)");
+  static const std::regex re(kRecentSince);
   return std::regex_match(text, re);
+}
+
+std::string mask_created_since(const std::string& text) {
+  static const std::regex since(kRecentSince);
+  static const std::regex spaces(" {2,}");
+  return std::regex_replace(std::regex_replace(text, since, "<since>"), spaces, "  ");
 }
 
 bool is_image_id(const std::string& text) {

@@ -145,6 +145,9 @@ std::vector<std::map<std::string, std::string>> parse_table(
 std::string docker_size(double bytes);
 // "12 seconds ago", "Less than a second ago", "About a minute ago".
 bool is_recent_created_since(const std::string& text);
+// `text` with every recent "… ago" replaced by "<since>" and runs of spaces cut to two, so two
+// listings taken a moment apart (across a second's boundary) compare equal.
+std::string mask_created_since(const std::string& text);
 bool is_image_id(const std::string& text);        // "sha256:" + 64 lowercase hex
 bool is_short_image_id(const std::string& text);  // 12 lowercase hex
 // True when stderr is exactly one line (ending in '\n').
@@ -219,6 +222,17 @@ class SandboxTest : public ::testing::Test {
 
  private:
   std::unique_ptr<Sandbox> sandbox_;
+};
+
+// A sandbox whose store holds busybox:latest (scripts/make-busybox-image.sh); busybox_ is its ID.
+class BusyboxTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    busybox_ = sb().make_busybox();
+    ASSERT_FALSE(busybox_.empty());
+  }
+  std::string busybox_;
 };
 
 // Asserts the common shape of a refused operation: exit 125, a one-line error on stderr that

@@ -10,15 +10,13 @@ namespace {
 
 const char* kBusyboxRef = "docker.io/library/busybox:latest";
 
-class OciInterop : public SandboxTest {
+class OciInterop : public BusyboxTest {
  protected:
   void SetUp() override {
-    SandboxTest::SetUp();
     for (const char* tool : {"skopeo", "umoci"}) {
       ASSERT_TRUE(find_program(tool).has_value()) << missing_tool_message(tool);
     }
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
+    BusyboxTest::SetUp();
   }
 
   ProcResult tool(const std::vector<std::string>& argv) {
@@ -70,8 +68,6 @@ class OciInterop : public SandboxTest {
           "--config.cmd", "sh"});
     tool({"skopeo", "copy", "oci:" + layout + ":built", dest});
   }
-
-  std::string busybox_;
 };
 
 TEST_F(OciInterop, SkopeoInspectsAnOciArchiveBerthSaved) {

@@ -8,14 +8,8 @@
 namespace berth::it {
 namespace {
 
-class SaveAndLoad : public SandboxTest {
+class SaveAndLoad : public BusyboxTest {
  protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-
   // A second, initialised store in the sandbox.
   std::string other_store(const std::string& name) {
     std::string root = sb().new_root(name);
@@ -58,8 +52,6 @@ class SaveAndLoad : public SandboxTest {
     }
     return manifest;
   }
-
-  std::string busybox_;
 };
 
 TEST_F(SaveAndLoad, SaveWritesADockerArchiveByDefault) {

@@ -22,14 +22,8 @@ std::string big_tar() {
   return TarWriter().dir("data/").file("data/blob.bin", garbage(200000, 7)).finish();
 }
 
-class BadInput : public SandboxTest {
+class BadInput : public BusyboxTest {
  protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-
   // A used but empty store beside ours (to load into a store that lacks the blobs): one image
   // imported and removed, so that its lock files and directories exist like any store's.
   std::string fresh_store(const std::string& name) {
@@ -65,8 +59,6 @@ class BadInput : public SandboxTest {
     extract_tar(archive, dir);
     return dir;
   }
-
-  std::string busybox_;
 };
 
 TEST_F(BadInput, ImportOfAGarbageFileIsRefused) {

@@ -51,15 +51,7 @@ TEST_F(HistoryCommand, HistoryOfAnUnknownImageFails) {
   EXPECT_NE(r.err.find("No such image"), std::string::npos) << r.describe();
 }
 
-class ImagePrune : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-  std::string busybox_;
-};
+class ImagePrune : public BusyboxTest {};
 
 TEST_F(ImagePrune, PruneRemovesOnlyDanglingImages) {
   std::string tar = tiny_rootfs_tar("dangling");

@@ -6,15 +6,7 @@
 namespace berth::it {
 namespace {
 
-class InspectCommand : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-  std::string busybox_;
-};
+class InspectCommand : public BusyboxTest {};
 
 TEST_F(InspectCommand, InspectPrintsDockersJsonShape) {
   auto r = berth_ok({"image", "inspect", "busybox"});

@@ -5,15 +5,7 @@
 namespace berth::it {
 namespace {
 
-class StoreLayout : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-  std::string busybox_;
-};
+class StoreLayout : public BusyboxTest {};
 
 TEST_F(StoreLayout, TheStoreRootIsAnOciImageLayout) {
   Json layout = parse_json(read_file(sb().root() + "/oci-layout"), "oci-layout");

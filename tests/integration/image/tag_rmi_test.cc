@@ -6,15 +6,7 @@
 namespace berth::it {
 namespace {
 
-class TagCommand : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    busybox_ = sb().make_busybox();
-    ASSERT_FALSE(busybox_.empty());
-  }
-  std::string busybox_;
-};
+class TagCommand : public BusyboxTest {};
 
 TEST_F(TagCommand, TagAddsANameForTheSameImage) {
   auto r = berth_ok({"tag", "busybox", "mybox:v1"});
