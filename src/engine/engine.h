@@ -47,6 +47,8 @@ struct PruneResult {
 
 enum class ArchiveFormat { kDocker, kOci };
 
+enum class ImageDetail { kFull, kSummary };
+
 struct DiskUsage {
   int64_t images = 0, images_active = 0, images_size = 0, images_reclaimable = 0;
 };
@@ -58,11 +60,14 @@ class Engine {
   const store::Store& store() const { return *store_; }
   const EngineOptions& options() const { return options_; }
 
-  // Images, each once, tagged or dangling, newest first.
-  Result<std::vector<Image>> list_images() const;
+  // Images, each once, tagged or dangling, newest first. kSummary fills only what listings
+  // show (names, ID, created, size, labels; Image::summary_only), mostly from a cache.
+  Result<std::vector<Image>> list_images(ImageDetail detail = ImageDetail::kFull) const;
   // An image by name ("busybox", "busybox:1", "x@sha256:…"), full ID or unique ID prefix.
   // NotFound "No such image: busybox:latest".
   Result<Image> find_image(std::string_view name_or_id) const;
+  // The same, as a summary (see list_images).
+  Result<Image> find_summary(std::string_view name_or_id) const;
   // Reads one image by its index entry's manifest descriptor.
   Result<Image> load_image(const oci::Descriptor& manifest_desc) const;
 

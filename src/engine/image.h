@@ -23,6 +23,9 @@ struct Image {
   std::vector<int64_t> layer_sizes;  // file bytes of each layer, in rootfs.diff_ids order
   int64_t size = 0;                  // bytes of the files of its layers (docker's Size)
   int64_t created_nanos = 0;         // from config.created; 0 when absent or unparsable
+  // Only manifest_desc, id, refs, size, created_nanos and config.config.labels are filled
+  // (ImageDetail::kSummary).
+  bool summary_only = false;
 };
 
 }  // namespace berth::engine

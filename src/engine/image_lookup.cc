@@ -1,11 +1,14 @@
 // Reading images: list, find by name or ID, load one from its manifest.
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "base/strings.h"
 #include "engine/engine.h"
+#include "engine/image_summaries.h"
 #include "oci/reference.h"
 
 namespace berth::engine {
@@ -30,24 +33,57 @@ Result<Image> Engine::load_image(const oci::Descriptor& manifest_desc) const {
   return img;
 }
 
-Result<std::vector<Image>> Engine::list_images() const {
+namespace {
+
+Image from_summary(const oci::Descriptor& manifest_desc, const ImageSummary& s) {
+  Image img;
+  img.manifest_desc = manifest_desc;
+  img.id = s.id;
+  img.size = s.size;
+  img.created_nanos = s.created_nanos;
+  img.config.config.labels = s.labels;
+  img.summary_only = true;
+  return img;
+}
+
+ImageSummary summary_of(const Image& img) {
+  return ImageSummary{img.id, img.created_nanos, img.size, img.config.config.labels};
+}
+
+}  // namespace
+
+Result<std::vector<Image>> Engine::list_images(ImageDetail detail) const {
   // Shared, so that another process's garbage collection never removes a blob between our
   // reading index.json and reading the manifests and configs it names.
   auto lock = BERTH_TRY(store_->lock_shared());
   auto entries = BERTH_TRY(store_->index().load());
+  std::optional<ImageSummaries> cache;
+  if (detail == ImageDetail::kSummary) {
+    cache.emplace(store_->root() + "/summaries.json");
+  }
   std::map<oci::Digest, size_t> by_manifest;
   std::vector<Image> out;
   for (const auto& e : entries) {
     auto it = by_manifest.find(e.manifest.digest);
     if (it == by_manifest.end()) {
-      auto img = BERTH_TRY(load_image(e.manifest));
-      by_manifest[e.manifest.digest] = out.size();
+      const ImageSummary* s = cache ? cache->find(e.manifest.digest) : nullptr;
+      Image img = s != nullptr ? from_summary(e.manifest, *s) : BERTH_TRY(load_image(e.manifest));
+      if (cache && s == nullptr) {
+        cache->put(e.manifest.digest, summary_of(img));
+      }
+      it = by_manifest.emplace(e.manifest.digest, out.size()).first;
       out.push_back(std::move(img));
-      it = by_manifest.find(e.manifest.digest);
     }
     if (!e.dangling()) {
       out[it->second].refs.push_back(e.ref);
     }
+  }
+  if (cache) {
+    std::set<oci::Digest> keep;
+    for (const auto& [d, i] : by_manifest) {
+      keep.insert(d);
+    }
+    cache->save(keep);
   }
   for (auto& img : out) {
     std::sort(img.refs.begin(), img.refs.end());
@@ -74,7 +110,16 @@ std::optional<std::string> id_prefix(std::string_view s) {
 }  // namespace
 
 Result<Image> Engine::find_image(std::string_view name_or_id) const {
-  auto images = BERTH_TRY(list_images());
+  // Held across finding the image and loading it in full, so it cannot vanish in between.
+  auto lock = BERTH_TRY(store_->lock_shared());
+  auto found = BERTH_TRY(find_summary(name_or_id));
+  Image img = BERTH_TRY(load_image(found.manifest_desc));
+  img.refs = std::move(found.refs);
+  return img;
+}
+
+Result<Image> Engine::find_summary(std::string_view name_or_id) const {
+  auto images = BERTH_TRY(list_images(ImageDetail::kSummary));
   auto ref = oci::Reference::parse(name_or_id);
   if (ref) {
     std::string full = ref->with_default_tag().str();

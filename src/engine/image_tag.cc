@@ -20,7 +20,7 @@ Result<void> Engine::tag_image(std::string_view source, std::string_view target)
                 fmt::format("refusing to create a tag with a digest reference: {}", target));
   }
   std::string full = ref.with_default_tag().str();
-  auto img = BERTH_TRY(find_image(source));
+  auto img = BERTH_TRY(find_summary(source));
   return store_->index().update([&](std::vector<store::ImageEntry>& entries) -> Result<void> {
     store::set_ref(entries, img.manifest_desc, full);
     return {};
@@ -37,7 +37,7 @@ std::string repository_of(const std::string& full_ref) {
 }  // namespace
 
 Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_id, bool force) {
-  auto img = BERTH_TRY(find_image(name_or_id));
+  auto img = BERTH_TRY(find_summary(name_or_id));
   // Named by a reference that is one of the image's names: untag just that name.
   std::string by_ref;
   if (auto ref = oci::Reference::parse(name_or_id); ref && !ref->digest) {

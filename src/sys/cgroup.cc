@@ -23,6 +23,7 @@
 namespace berth::sys {
 
 using cgroup_detail::file_exists;
+using cgroup_detail::nonzero;
 using cgroup_detail::plan_pids;
 using cgroup_detail::procs_recursive;
 using cgroup_detail::read_int;
@@ -48,6 +49,7 @@ using cgroup_detail::v2_oom_kills;
 using cgroup_detail::v2_set_frozen;
 using cgroup_detail::validate_limits;
 using cgroup_detail::write_file;
+using cgroup_detail::write_plan;
 
 namespace {
 
@@ -159,6 +161,28 @@ Result<std::string> make_dirs(const CgroupHierarchy& h, const std::vector<std::s
 }  // namespace
 
 namespace cgroup_detail {
+
+Result<void> write_plan(const std::string& dir, const std::vector<FileWrite>& plan) {
+  for (const auto& w : plan) {
+    BERTH_CHECK(write_file(dir, w.file, w.value));
+  }
+  return {};
+}
+
+Result<bool> await_freezer(const std::function<Result<bool>()>& reached) {
+  // The kernel stops tasks one by one (v1 rechecks them on each read of freezer.state), so
+  // poll often at first and back off.
+  auto deadline = Clock::now() + kFreezeTimeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (!BERTH_TRY(reached())) {
+    if (Clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 Result<void> validate_limits(const CgroupLimits& l) {
   auto bad = [](std::string what) { return fail(Code::kInvalidArgument, std::move(what)); };
@@ -306,8 +330,8 @@ Result<void> Cgroup::apply(const CgroupLimits& limits, bool default_swap) const 
 
 Result<void> Cgroup::apply_memory(const CgroupLimits& limits, bool default_swap) const {
   CgroupLimits l;
-  l.memory = limits.memory.value_or(0) != 0 ? limits.memory : std::nullopt;
-  l.memory_swap = limits.memory_swap.value_or(0) != 0 ? limits.memory_swap : std::nullopt;
+  l.memory = nonzero(limits.memory);
+  l.memory_swap = nonzero(limits.memory_swap);
   if (!l.memory && !l.memory_swap) {
     return {};
   }
@@ -344,10 +368,7 @@ Result<void> Cgroup::apply_pids(const CgroupLimits& limits) const {
   if (d == nullptr) {
     return fail(Code::kUnsupported, "--pids-limit: no pids controller in any hierarchy");
   }
-  for (const auto& w : plan) {
-    BERTH_CHECK(write_file(d->dir, w.file, w.value));
-  }
-  return {};
+  return write_plan(d->dir, plan);
 }
 
 Result<CgroupStats> Cgroup::stats() const {

@@ -3,7 +3,9 @@
 // be tested without root.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,14 @@ std::optional<std::string> keyed_value(std::string_view text, std::string_view k
 // with 4 KiB pages, a little less with larger pages); anything from here up means no limit.
 inline constexpr int64_t kV1Unlimited = int64_t{1} << 62;
 
+// docker's memory and cpu fields take 0 for "not set": nullopt for an unset or 0 value, else v.
+inline std::optional<int64_t> nonzero(const std::optional<int64_t>& v) {
+  if (!v || *v == 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
 // Checks docker's rules on the combination (memory_swap >= memory, no value below -1).
 Result<void> validate_limits(const CgroupLimits& limits);
 
@@ -57,16 +67,29 @@ const std::vector<std::string>& default_device_rules();
 
 // Writes value to dir/file in one write(2). The error names the value and the file.
 Result<void> write_file(const std::string& dir, const std::string& file, std::string_view value);
+// Writes a plan to the files of dir in order, stopping at the first write that fails (its error).
+Result<void> write_plan(const std::string& dir, const std::vector<FileWrite>& plan);
 // Reads dir/file, whitespace trimmed.
 Result<std::string> read_trimmed(const std::string& dir, const std::string& file);
 // Reads dir/file as one integer ("max" → -1).
 Result<int64_t> read_int(const std::string& dir, const std::string& file);
+// The unsigned value of `key` in the flat-keyed file dir/file ("usage_usec 123"); Corrupt when
+// the key is missing or its value is not a number.
+Result<uint64_t> read_keyed_uint(const std::string& dir, const std::string& file,
+                                 std::string_view key);
 bool file_exists(const std::string& dir, const std::string& file);
 // The child cgroups of dir (full paths).
 Result<std::vector<std::string>> subdirs(const std::string& dir);
 // Pids listed in dir/cgroup.procs and in every descendant's; a directory that vanishes meanwhile
 // counts as empty.
 Result<std::vector<pid_t>> procs_recursive(const std::string& dir);
+
+// How long freeze and thaw wait for the kernel to report the new state.
+inline constexpr auto kFreezeTimeout = std::chrono::seconds(5);
+// Blocks until reached() (a read of the kernel's freezer state) returns true, polling with a
+// pause growing from 1 to 20 ms: true then, false once kFreezeTimeout has passed. An error from
+// reached() ends the wait and is returned.
+Result<bool> await_freezer(const std::function<Result<bool>()>& reached);
 
 // v1 helpers (cgroup_v1.cc).
 Result<void> v1_copy_cpuset(const std::string& parent, const std::string& dir);

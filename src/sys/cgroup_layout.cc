@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,7 @@
 #include "base/strings.h"
 #include "sys/cgroup.h"
 #include "sys/cgroup_internal.h"
+#include "sys/mountinfo.h"
 
 namespace berth::sys {
 namespace {
@@ -28,92 +31,55 @@ constexpr std::array<std::string_view, 16> kV1Controllers = {
     "cpuset",  "cpu",        "cpuacct",  "io",      "blkio", "memory", "devices", "freezer",
     "net_cls", "perf_event", "net_prio", "hugetlb", "pids",  "rdma",   "misc",    "debug"};
 
-// mountinfo escapes space, tab, newline and backslash in paths as \ooo.
-std::string unescape_octal(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto digit = [](char c) { return c >= '0' && c <= '7'; };
-    if (s[i] == '\\' && i + 3 < s.size() && digit(s[i + 1]) && digit(s[i + 2]) && digit(s[i + 3])) {
-      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
-      continue;
-    }
-    out += s[i];
+// The hierarchy a cgroup mount shows; nullopt for a mount that is not a cgroup.
+std::optional<CgroupHierarchy> hierarchy_of(const MountInfo& m) {
+  if (m.fstype != "cgroup" && m.fstype != "cgroup2") {
+    return std::nullopt;
   }
-  return out;
-}
-
-struct MountEntry {
-  std::string device;  // "0:31": one hierarchy, however often it is mounted
-  CgroupHierarchy hierarchy;
-};
-
-// Parses one mountinfo line; nullopt for a mount that is not a cgroup.
-Result<std::optional<MountEntry>> parse_line(std::string_view line) {
-  std::vector<std::string_view> f;
-  size_t pos = 0;
-  while (pos < line.size()) {
-    size_t end = line.find(' ', pos);
-    if (end == std::string_view::npos) {
-      end = line.size();
-    }
-    if (end > pos) {
-      f.push_back(line.substr(pos, end - pos));
-    }
-    pos = end + 1;
-  }
-  auto sep = std::find(f.begin(), f.end(), std::string_view("-"));
-  if (f.size() < 6 || sep == f.end() || sep - f.begin() < 6 || f.end() - sep < 4) {
-    return fail(Code::kCorrupt, fmt::format("mountinfo: malformed line \"{}\"", line));
-  }
-  std::string_view fstype = sep[1];
-  if (fstype != "cgroup" && fstype != "cgroup2") {
-    return std::optional<MountEntry>();
-  }
-  MountEntry e;
-  e.device = std::string(f[2]);
-  e.hierarchy.root = unescape_octal(f[3]);
-  e.hierarchy.mount_point = unescape_octal(f[4]);
-  e.hierarchy.v2 = fstype == "cgroup2";
-  if (!e.hierarchy.v2) {
-    for (const auto& opt : split(sep[3], ',')) {
+  CgroupHierarchy h;
+  h.root = m.root;
+  h.mount_point = m.mount_point;
+  h.v2 = m.fstype == "cgroup2";
+  if (!h.v2) {
+    for (const auto& opt : split(m.super_options, ',')) {
       if (opt.rfind("name=", 0) == 0) {
-        e.hierarchy.name = opt.substr(5);
+        h.name = opt.substr(5);
       } else if (std::find(kV1Controllers.begin(), kV1Controllers.end(), opt) !=
                  kV1Controllers.end()) {
-        e.hierarchy.controllers.push_back(opt);
+        h.controllers.push_back(opt);
       }
     }
   }
-  return std::optional<MountEntry>(std::move(e));
+  return h;
 }
 
 }  // namespace
 
 Result<std::vector<CgroupHierarchy>> parse_cgroup_hierarchies(std::string_view mountinfo) {
-  std::vector<MountEntry> found;
-  for (const auto& raw : split(mountinfo, '\n')) {
-    std::string_view line = trim(raw);
-    if (line.empty()) {
+  struct Found {
+    std::pair<unsigned, unsigned> device;  // one hierarchy, however often it is mounted
+    CgroupHierarchy hierarchy;
+  };
+  auto mounts = BERTH_TRY(parse_mountinfo(mountinfo));
+  std::vector<Found> found;
+  for (const auto& m : mounts) {
+    auto h = hierarchy_of(m);
+    if (!h) {
       continue;
     }
-    auto entry = BERTH_TRY(parse_line(line));
-    if (!entry) {
-      continue;
-    }
+    std::pair<unsigned, unsigned> device{m.major, m.minor};
     auto same = std::find_if(found.begin(), found.end(),
-                             [&](const MountEntry& m) { return m.device == entry->device; });
+                             [&](const Found& f) { return f.device == device; });
     if (same == found.end()) {
-      found.push_back(std::move(*entry));
-    } else if (same->hierarchy.root != "/" && entry->hierarchy.root == "/") {
-      same->hierarchy = std::move(entry->hierarchy);
+      found.push_back({device, std::move(*h)});
+    } else if (same->hierarchy.root != "/" && h->root == "/") {
+      same->hierarchy = std::move(*h);
     }
   }
   std::vector<CgroupHierarchy> out;
   out.reserve(found.size());
-  for (auto& m : found) {
-    out.push_back(std::move(m.hierarchy));
+  for (auto& f : found) {
+    out.push_back(std::move(f.hierarchy));
   }
   return out;
 }
@@ -227,6 +193,17 @@ Result<int64_t> read_int(const std::string& dir, const std::string& file) {
     return fail(Code::kCorrupt, fmt::format("{}/{}: not a number: \"{}\"", dir, file, text));
   }
   return v;
+}
+
+Result<uint64_t> read_keyed_uint(const std::string& dir, const std::string& file,
+                                 std::string_view key) {
+  auto text = BERTH_TRY(read_trimmed(dir, file));
+  auto v = keyed_value(text, key);
+  auto n = v ? parse_uint(*v) : std::nullopt;
+  if (!n) {
+    return fail(Code::kCorrupt, fmt::format("{}/{} has no {}", dir, file, key));
+  }
+  return *n;
 }
 
 bool file_exists(const std::string& dir, const std::string& file) {

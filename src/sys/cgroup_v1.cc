@@ -1,8 +1,6 @@
 // cgroup v1: limits, freezer, devices and stats in the legacy file formats.
 
 #include <cerrno>
-#include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -10,26 +8,13 @@
 #include "sys/cgroup_internal.h"
 
 namespace berth::sys::cgroup_detail {
-namespace {
-
-constexpr auto kFreezeTimeout = std::chrono::seconds(5);
-
-// 0 means "not set" for docker's memory fields.
-std::optional<int64_t> set_value(const std::optional<int64_t>& v) {
-  if (!v || *v == 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-}  // namespace
 
 Result<std::vector<FileWrite>> plan_v1_memory(const CgroupLimits& limits,
                                               int64_t current_memory_limit, bool memsw_supported) {
   const char* kMem = "memory.limit_in_bytes";
   const char* kMemsw = "memory.memsw.limit_in_bytes";
-  auto mem = set_value(limits.memory);
-  auto swap = set_value(limits.memory_swap);
+  auto mem = nonzero(limits.memory);
+  auto swap = nonzero(limits.memory_swap);
   if (swap && !memsw_supported) {
     if (*swap != -1) {
       return fail(Code::kUnsupported,
@@ -62,8 +47,8 @@ Result<std::vector<FileWrite>> plan_v1_memory(const CgroupLimits& limits,
 
 std::vector<FileWrite> plan_v1_cpu(const CgroupLimits& limits) {
   std::vector<FileWrite> out;
-  auto quota = set_value(limits.cpu_quota);
-  auto period = set_value(limits.cpu_period);
+  auto quota = nonzero(limits.cpu_quota);
+  auto period = nonzero(limits.cpu_period);
   if (quota && !period) {
     period = 100000;
   }
@@ -111,11 +96,7 @@ Result<void> v1_apply_default_devices(const std::string& dir) {
 Result<void> v1_apply_memory(const std::string& dir, const CgroupLimits& limits) {
   bool memsw = file_exists(dir, "memory.memsw.limit_in_bytes");
   int64_t current = BERTH_TRY(read_int(dir, "memory.limit_in_bytes"));
-  auto plan = BERTH_TRY(plan_v1_memory(limits, current, memsw));
-  for (const auto& w : plan) {
-    BERTH_CHECK(write_file(dir, w.file, w.value));
-  }
-  return {};
+  return write_plan(dir, BERTH_TRY(plan_v1_memory(limits, current, memsw)));
 }
 
 Result<void> v1_apply_cpu(const std::string& dir, const CgroupLimits& limits) {
@@ -143,24 +124,19 @@ Result<void> v1_set_frozen(const std::string& dir, bool frozen) {
   const char* want = frozen ? "FROZEN" : "THAWED";
   BERTH_CHECK(write_file(dir, "freezer.state", want));
   // Reading freezer.state makes the kernel recheck the tasks: FREEZING until all are frozen.
-  auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
-  auto pause = std::chrono::milliseconds(1);
-  while (true) {
-    auto state = BERTH_TRY(read_trimmed(dir, "freezer.state"));
-    if (state == want) {
-      return {};
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      if (frozen) {
-        (void)write_file(dir, "freezer.state", "THAWED");
-      }
-      return fail(Code::kUnavailable,
-                  fmt::format("{}/freezer.state stayed {} instead of {} for {} s", dir, state, want,
-                              kFreezeTimeout.count()));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  std::string state;
+  bool reached = BERTH_TRY(await_freezer([&]() -> Result<bool> {
+    state = BERTH_TRY(read_trimmed(dir, "freezer.state"));
+    return state == want;
+  }));
+  if (reached) {
+    return {};
   }
+  if (frozen) {
+    (void)write_file(dir, "freezer.state", "THAWED");
+  }
+  return fail(Code::kUnavailable, fmt::format("{}/freezer.state stayed {} instead of {} for {} s",
+                                              dir, state, want, kFreezeTimeout.count()));
 }
 
 Result<bool> v1_frozen(const std::string& dir) {

@@ -1,9 +1,7 @@
 // cgroup v2: controllers through subtree_control, limits, the core freezer and stats.
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -36,15 +34,6 @@ uint64_t cpu_shares_to_weight(uint64_t shares) {
 namespace berth::sys::cgroup_detail {
 namespace {
 
-constexpr auto kFreezeTimeout = std::chrono::seconds(5);
-
-std::optional<int64_t> set_value(const std::optional<int64_t>& v) {
-  if (!v || *v == 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 std::string max_or(int64_t v) { return v == -1 ? "max" : std::to_string(v); }
 
 std::vector<std::string> words(std::string_view s) {
@@ -61,8 +50,8 @@ std::vector<std::string> words(std::string_view s) {
 
 Result<std::vector<FileWrite>> plan_v2_memory(const CgroupLimits& limits,
                                               int64_t current_memory_max, bool swap_supported) {
-  auto mem = set_value(limits.memory);
-  auto swap = set_value(limits.memory_swap);
+  auto mem = nonzero(limits.memory);
+  auto swap = nonzero(limits.memory_swap);
   if (swap && !swap_supported) {
     if (*swap != -1) {
       return fail(Code::kUnsupported,
@@ -98,8 +87,8 @@ Result<std::vector<FileWrite>> plan_v2_memory(const CgroupLimits& limits,
 
 std::vector<FileWrite> plan_v2_cpu(const CgroupLimits& limits, std::string_view current_max) {
   std::vector<FileWrite> out;
-  auto quota = set_value(limits.cpu_quota);
-  auto period = set_value(limits.cpu_period);
+  auto quota = nonzero(limits.cpu_quota);
+  auto period = nonzero(limits.cpu_period);
   if (quota && !period) {
     period = 100000;
   }
@@ -145,19 +134,12 @@ Result<void> v2_enable_controllers(const std::string& dir, const std::vector<std
 Result<void> v2_apply_memory(const std::string& dir, const CgroupLimits& limits) {
   bool swap = file_exists(dir, "memory.swap.max");
   int64_t current = BERTH_TRY(read_int(dir, "memory.max"));
-  auto plan = BERTH_TRY(plan_v2_memory(limits, current, swap));
-  for (const auto& w : plan) {
-    BERTH_CHECK(write_file(dir, w.file, w.value));
-  }
-  return {};
+  return write_plan(dir, BERTH_TRY(plan_v2_memory(limits, current, swap)));
 }
 
 Result<void> v2_apply_cpu(const std::string& dir, const CgroupLimits& limits) {
   auto current = BERTH_TRY(read_trimmed(dir, "cpu.max"));
-  for (const auto& w : plan_v2_cpu(limits, current)) {
-    BERTH_CHECK(write_file(dir, w.file, w.value));
-  }
-  return {};
+  return write_plan(dir, plan_v2_cpu(limits, current));
 }
 
 Result<bool> v2_frozen(const std::string& dir) {
@@ -172,31 +154,20 @@ Result<void> v2_set_frozen(const std::string& dir, bool frozen) {
   }
   BERTH_CHECK(write_file(dir, "cgroup.freeze", frozen ? "1" : "0"));
   // cgroup.events turns "frozen 1" once every task has stopped.
-  auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
-  auto pause = std::chrono::milliseconds(1);
-  while (BERTH_TRY(v2_frozen(dir)) != frozen) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      if (frozen) {
-        (void)write_file(dir, "cgroup.freeze", "0");
-      }
-      return fail(Code::kUnavailable,
-                  fmt::format("{}: cgroup.events did not show frozen {} in {} s", dir,
-                              frozen ? 1 : 0, kFreezeTimeout.count()));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  bool reached = BERTH_TRY(
+      await_freezer([&]() -> Result<bool> { return BERTH_TRY(v2_frozen(dir)) == frozen; }));
+  if (reached) {
+    return {};
   }
-  return {};
+  if (frozen) {
+    (void)write_file(dir, "cgroup.freeze", "0");
+  }
+  return fail(Code::kUnavailable, fmt::format("{}: cgroup.events did not show frozen {} in {} s",
+                                              dir, frozen ? 1 : 0, kFreezeTimeout.count()));
 }
 
 Result<uint64_t> v2_oom_kills(const std::string& dir) {
-  auto events = BERTH_TRY(read_trimmed(dir, "memory.events"));
-  auto v = keyed_value(events, "oom_kill");
-  auto n = v ? parse_uint(*v) : std::nullopt;
-  if (!n) {
-    return fail(Code::kCorrupt, fmt::format("{}/memory.events has no oom_kill count", dir));
-  }
-  return *n;
+  return read_keyed_uint(dir, "memory.events", "oom_kill");
 }
 
 Result<void> v2_memory_stats(const std::string& dir, CgroupStats* stats) {
@@ -212,13 +183,7 @@ Result<void> v2_memory_stats(const std::string& dir, CgroupStats* stats) {
 
 Result<uint64_t> v2_cpu_usage_ns(const std::string& dir) {
   // cpu.stat is a core file: usage is there with or without the cpu controller.
-  auto stat = BERTH_TRY(read_trimmed(dir, "cpu.stat"));
-  auto v = keyed_value(stat, "usage_usec");
-  auto n = v ? parse_uint(*v) : std::nullopt;
-  if (!n) {
-    return fail(Code::kCorrupt, fmt::format("{}/cpu.stat has no usage_usec", dir));
-  }
-  return *n * 1000;
+  return BERTH_TRY(read_keyed_uint(dir, "cpu.stat", "usage_usec")) * 1000;
 }
 
 }  // namespace berth::sys::cgroup_detail

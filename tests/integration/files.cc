@@ -216,6 +216,11 @@ TreeSnapshot snapshot_tree(const std::string& root) {
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     std::string p = it->path().string();
+    // The listing cache (engine/image_summaries.h) is derived data any reader may write; it is
+    // not part of what a refused command must leave as it was.
+    if (it.depth() == 0 && it->path().filename() == "summaries.json") {
+      continue;
+    }
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) {
       continue;  // gone while we walked: the next snapshot shows it

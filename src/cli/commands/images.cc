@@ -73,7 +73,7 @@ Result<bool> row_passes(const Json& row, const engine::Image& img,
 
 Result<void> run_images(Context& ctx, const ImagesFlags& fl) {
   auto* eng = BERTH_TRY(ctx.engine());
-  auto images = BERTH_TRY(eng->list_images());
+  auto images = BERTH_TRY(eng->list_images(engine::ImageDetail::kSummary));
   std::string table =
       fl.digests
           ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"

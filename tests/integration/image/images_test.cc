@@ -1,5 +1,6 @@
 // `berth images`: docker's columns, familiar names, -q, --digests, --no-trunc, --format, --filter.
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -168,6 +169,34 @@ TEST_F(ImagesCommand, ImagesWithAnUnknownFilterIsRefused) {
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_TRUE(is_one_line(r.err)) << r.describe();
   EXPECT_NE(r.err.find("colour"), std::string::npos) << r.describe();
+}
+
+// `images` reads what it shows from a cache (summaries.json at the store root) filled by
+// whoever lists first; these check that the cache never shows anything the store does not say.
+TEST_F(ImagesCommand, ImagesShowsImagesAddedAfterTheListingCacheWasWritten) {
+  std::string before = berth_ok({"images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"}).out;
+  EXPECT_EQ(before,
+            "busybox:latest " + docker_size(inspect("busybox")["Size"].get<double>()) + "\n");
+  ASSERT_FALSE(sb().import_tar(tiny_rootfs_tar("later"), "later:1").empty());
+  // etc/seed "later\n" (6 bytes) and hello.txt "hello from later\n" (17 bytes).
+  EXPECT_EQ(berth_ok({"images", "--format", "{{.Size}}", "-f", "reference=later"}).out, "23B\n");
+  berth_ok({"rmi", "later:1"});
+  EXPECT_EQ(berth_ok({"images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"}).out, before);
+}
+
+TEST_F(ImagesCommand, ADamagedListingCacheIsIgnoredAndRewritten) {
+  berth_ok({"tag", "busybox", "labelled:1"});
+  std::string want =
+      berth_ok({"images", "--no-trunc", "--format", "{{.ID}} {{.Tag}} {{.Size}}"}).out;
+  std::string cache = sb().root() + "/summaries.json";
+  ASSERT_TRUE(std::filesystem::exists(cache)) << "the first listing writes the cache";
+  write_file(cache, "{\"version\":1,\"images\":{\"sha256:zz\":");
+  EXPECT_EQ(berth_ok({"images", "--no-trunc", "--format", "{{.ID}} {{.Tag}} {{.Size}}"}).out, want);
+  Json j = parse_json(read_file(cache), "summaries.json");
+  EXPECT_EQ(j["images"].size(), 1u) << "one manifest, named twice";
+  // A cache of another format version is not read at all.
+  write_file(cache, "{\"version\":0,\"images\":{}}");
+  EXPECT_EQ(berth_ok({"images", "--no-trunc", "--format", "{{.ID}} {{.Tag}} {{.Size}}"}).out, want);
 }
 
 }  // namespace

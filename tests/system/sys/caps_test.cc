@@ -6,80 +6,29 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "base/unique_fd.h"
+#include "system/sys/child_process.h"
 
 namespace berth::sys {
 namespace {
 
 constexpr uid_t kUser = 1000;
 
-struct ChildResult {
-  int status = -1;     // as from waitpid
-  std::string output;  // all the child wrote to its report fd
-};
-
-// Forks; the child runs body(report_fd) and _exits with what it returns. The parent reads the
-// report until end of file (at most 30 s), then reaps the child by its pid.
-ChildResult run_child(const std::function<int(int)>& body) {
-  ChildResult r;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return r;
-  }
-  UniqueFd rd(fds[0]);
-  UniqueFd wr(fds[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    return r;
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    ::_exit(body(fds[1]));
-  }
-  wr.reset();
-  char buf[4096];
-  while (true) {
-    pollfd p{rd.get(), POLLIN, 0};
-    int ready = ::poll(&p, 1, 30000);
-    if (ready <= 0) {
-      ADD_FAILURE() << "child " << pid << " silent for 30 s; killing it";
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    ssize_t n = ::read(rd.get(), buf, sizeof buf);
-    if (n <= 0) {
-      break;
-    }
-    r.output.append(buf, static_cast<size_t>(n));
-  }
-  while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
-  }
-  return r;
-}
-
-// The child's way to report: a line on the report fd.
-void say(int fd, const char* what, int err) {
-  char line[256];
-  int n = std::snprintf(line, sizeof line, "%s: %s\n", what, std::strerror(err));
-  (void)!::write(fd, line, static_cast<size_t>(n));
-}
+using berth::testing::child_succeeds;
+using berth::testing::ChildResult;
+using berth::testing::exited_zero;
+using berth::testing::report_errno;
+using berth::testing::run_child;
 
 // Copies /proc/self/status to fd.
 bool dump_status(int fd) {
@@ -108,8 +57,6 @@ CapMask status_field(const std::string& text, const std::string& key, int nth = 
   return std::strtoull(text.c_str() + pos + key.size() + 2, nullptr, 16);
 }
 
-bool exited_zero(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-
 class CapsSystem : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -127,14 +74,14 @@ TEST_F(CapsSystem, DefaultSetIsWhatTheKernelShowsAndSysAdminIsGone) {
   CapabilitySet set = prepare_capabilities(default_capabilities(), last_cap_);
   ChildResult r = run_child([&](int fd) {
     if (int err = apply_capabilities(set); err != 0) {
-      say(fd, "apply_capabilities", err);
+      report_errno(fd, "apply_capabilities", err);
       return 1;
     }
     if (!dump_status(fd)) {
       return 2;
     }
     if (::unshare(CLONE_NEWUTS) == 0 || errno != EPERM) {
-      say(fd, "unshare(CLONE_NEWUTS) without CAP_SYS_ADMIN", errno);
+      report_errno(fd, "unshare(CLONE_NEWUTS) without CAP_SYS_ADMIN", errno);
       return 3;
     }
     return 0;
@@ -160,12 +107,12 @@ TEST_F(CapsSystem, AddedCapabilityIsHeldAndDroppedOneIsRefusedByTheKernel) {
   CapabilitySet set = prepare_capabilities(*caps, last_cap_);
   ChildResult r = run_child([&](int fd) {
     if (int err = apply_capabilities(set); err != 0) {
-      say(fd, "apply_capabilities", err);
+      report_errno(fd, "apply_capabilities", err);
       return 1;
     }
     dump_status(fd);
     if (::chown(path, kUser, static_cast<gid_t>(-1)) == 0 || errno != EPERM) {
-      say(fd, "chown without CAP_CHOWN", errno);
+      report_errno(fd, "chown without CAP_CHOWN", errno);
       return 2;
     }
     return 0;
@@ -180,15 +127,15 @@ TEST_F(CapsSystem, NonRootUserKeepsTheBoundingSetButLosesEffectiveCapsAtExec) {
   CapabilitySet set = prepare_capabilities(default_capabilities(), last_cap_);
   ChildResult r = run_child([&](int fd) {
     if (int err = keep_capabilities_across_setuid(); err != 0) {
-      say(fd, "keep caps", err);
+      report_errno(fd, "keep caps", err);
       return 1;
     }
     if (::setgroups(0, nullptr) != 0 || ::setgid(kUser) != 0 || ::setuid(kUser) != 0) {
-      say(fd, "setuid", errno);
+      report_errno(fd, "setuid", errno);
       return 2;
     }
     if (int err = apply_capabilities(set); err != 0) {
-      say(fd, "apply_capabilities after setuid", err);
+      report_errno(fd, "apply_capabilities after setuid", err);
       return 3;
     }
     dump_status(fd);  // before execve
@@ -196,7 +143,7 @@ TEST_F(CapsSystem, NonRootUserKeepsTheBoundingSetButLosesEffectiveCapsAtExec) {
       return 4;
     }
     ::execl("/bin/cat", "cat", "/proc/self/status", static_cast<char*>(nullptr));
-    say(fd, "execl /bin/cat", errno);
+    report_errno(fd, "execl /bin/cat", errno);
     return 127;
   });
   ASSERT_TRUE(exited_zero(r.status)) << r.output;
@@ -217,11 +164,11 @@ TEST_F(CapsSystem, AmbientCapabilitySurvivesExecForANonRootUser) {
   ChildResult r = run_child([&](int fd) {
     if (keep_capabilities_across_setuid() != 0 || ::setgroups(0, nullptr) != 0 ||
         ::setgid(kUser) != 0 || ::setuid(kUser) != 0) {
-      say(fd, "setuid", errno);
+      report_errno(fd, "setuid", errno);
       return 1;
     }
     if (int err = apply_capabilities(set); err != 0) {
-      say(fd, "apply_capabilities", err);
+      report_errno(fd, "apply_capabilities", err);
       return 2;
     }
     if (::dup2(fd, STDOUT_FILENO) < 0) {
@@ -240,19 +187,18 @@ TEST_F(CapsSystem, ASetCannotGrowBeyondWhatTheProcessHolds) {
   CapabilitySet small = prepare_capabilities(default_capabilities(), last_cap_);
   CapabilitySet bigger =
       prepare_capabilities(default_capabilities() | cap_bit(CAP_SYS_ADMIN), last_cap_);
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (int err = apply_capabilities(small); err != 0) {
-      say(fd, "first apply", err);
+      report_errno(fd, "first apply", err);
       return 1;
     }
     int err = apply_capabilities(bigger);
     if (err != EPERM) {
-      say(fd, "second apply should fail with EPERM", err);
+      report_errno(fd, "second apply should fail with EPERM", err);
       return 2;
     }
     return 0;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 }  // namespace

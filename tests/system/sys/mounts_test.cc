@@ -25,6 +25,7 @@
 #include "base/fs.h"
 #include "sys/mountinfo.h"
 #include "sys/mounts.h"
+#include "system/sys/child_process.h"
 
 namespace berth::sys {
 namespace {
@@ -33,16 +34,10 @@ namespace {
 // runs in a grandchild, pid 1 of the new namespace. body returns "" on success or what went
 // wrong; the parent gets that text, or how the child died.
 std::string in_child(int flags, const std::function<std::string()>& body) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) {
-    return "pipe failed";
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(p[0]);
+  berth::testing::ChildResult r = berth::testing::run_child([&](int fd) {
     ::alarm(60);  // a hung child dies instead of hanging the suite
     auto report = [&](const std::string& msg) {
-      (void)!::write(p[1], msg.data(), msg.size());
+      (void)!::write(fd, msg.data(), msg.size());
       ::_exit(msg.empty() ? 0 : 1);
     };
     if (::unshare(CLONE_NEWNS | flags) != 0) {
@@ -57,25 +52,12 @@ std::string in_child(int flags, const std::function<std::string()>& body) {
     }
     int st = 0;
     ::waitpid(inner, &st, 0);
-    ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 2);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+  });
+  if (r.output.empty() && !berth::testing::exited_zero(r.status)) {
+    r.output = "child failed with status " + std::to_string(r.status);
   }
-  ::close(p[1]);
-  std::string msg;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof buf)) > 0) {
-    msg.append(buf, static_cast<size_t>(n));
-  }
-  ::close(p[0]);
-  int st = 0;
-  if (::waitpid(pid, &st, 0) != pid) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-  }
-  if (msg.empty() && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-    msg = "child failed with status " + std::to_string(st);
-  }
-  return msg;
+  return r.output;
 }
 
 // Applies plan; "" or the one-line failure.

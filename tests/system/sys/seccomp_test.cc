@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -21,73 +20,20 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
-#include "base/unique_fd.h"
+#include "system/sys/child_process.h"
 
 extern char** environ;
 
 namespace berth::sys {
 namespace {
 
-struct ChildResult {
-  int status = -1;     // as from waitpid
-  std::string output;  // all the child wrote to its report fd
-};
-
-// Forks; the child runs body(report_fd) and _exits with what it returns. The parent reads the
-// report until end of file (at most 30 s), then reaps the child by its pid.
-ChildResult run_child(const std::function<int(int)>& body) {
-  ChildResult r;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return r;
-  }
-  UniqueFd rd(fds[0]);
-  UniqueFd wr(fds[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    return r;
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    ::_exit(body(fds[1]));
-  }
-  wr.reset();
-  char buf[4096];
-  while (true) {
-    pollfd p{rd.get(), POLLIN, 0};
-    int ready = ::poll(&p, 1, 30000);
-    if (ready <= 0) {
-      ADD_FAILURE() << "child " << pid << " silent for 30 s; killing it";
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    ssize_t n = ::read(rd.get(), buf, sizeof buf);
-    if (n <= 0) {
-      break;
-    }
-    r.output.append(buf, static_cast<size_t>(n));
-  }
-  while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
-  }
-  return r;
-}
-
-// The child's way to report: a line on the report fd.
-void say(int fd, const char* what, int err) {
-  char line[256];
-  int n = std::snprintf(line, sizeof line, "%s: %s\n", what, std::strerror(err));
-  (void)!::write(fd, line, static_cast<size_t>(n));
-}
-
-bool exited_zero(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+using berth::testing::child_succeeds;
+using berth::testing::report_errno;
 
 // In the child: a syscall's result must be -1 with errno `want`.
 bool expect_errno(int fd, const char* what, long rc, int want) {
@@ -146,11 +92,11 @@ class SeccompSystem : public ::testing::Test {
 // Installs program after no_new_privs; reports failures. For use in the child.
 bool install(int fd, const SeccompProgram& program) {
   if (int err = set_no_new_privs(); err != 0) {
-    say(fd, "set_no_new_privs", err);
+    report_errno(fd, "set_no_new_privs", err);
     return false;
   }
   if (int err = apply_seccomp(program); err != 0) {
-    say(fd, "apply_seccomp", err);
+    report_errno(fd, "apply_seccomp", err);
     return false;
   }
   return true;
@@ -159,7 +105,7 @@ bool install(int fd, const SeccompProgram& program) {
 TEST_F(SeccompSystem, DefaultProfileDeniesNamespacesMountsKeyringsAndKernelControl) {
   SeccompProgram program = default_program(default_capabilities());
   ASSERT_FALSE(program.empty());
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (!install(fd, program)) {
       return 1;
     }
@@ -198,13 +144,12 @@ TEST_F(SeccompSystem, DefaultProfileDeniesNamespacesMountsKeyringsAndKernelContr
     }
     ok &= expect_errno(fd, "clone(CLONE_NEWUTS)", c, EPERM);
     return ok ? 0 : 2;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 TEST_F(SeccompSystem, DefaultProfileKeepsOrdinaryProgramsWorking) {
   SeccompProgram program = default_program(default_capabilities());
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (!install(fd, program)) {
       return 1;
     }
@@ -214,13 +159,13 @@ TEST_F(SeccompSystem, DefaultProfileKeepsOrdinaryProgramsWorking) {
     int p[2];
     char c = 0;
     if (::pipe(p) != 0 || ::write(p[1], "x", 1) != 1 || ::read(p[0], &c, 1) != 1 || c != 'x') {
-      say(fd, "pipe/read/write", errno);
+      report_errno(fd, "pipe/read/write", errno);
       return 3;
     }
     int f = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     char buf[64];
     if (f < 0 || ::read(f, buf, sizeof buf) <= 0) {
-      say(fd, "open/read", errno);
+      report_errno(fd, "open/read", errno);
       return 4;
     }
     pid_t kid = ::fork();
@@ -229,47 +174,45 @@ TEST_F(SeccompSystem, DefaultProfileKeepsOrdinaryProgramsWorking) {
     }
     int st = 0;
     if (kid < 0 || ::waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st) != 7) {
-      say(fd, "fork", errno);
+      report_errno(fd, "fork", errno);
       return 5;
     }
     const char* const truth[] = {"/bin/true", nullptr};
     if (int rc = run_program(truth, false); rc != 0) {
-      say(fd, "fork + execve /bin/true", rc < 0 ? errno : 0);
+      report_errno(fd, "fork + execve /bin/true", rc < 0 ? errno : 0);
       return 6;
     }
     // posix_spawn tries clone3 first: it must fall back to clone on ENOSYS.
     if (int rc = run_program(truth, true); rc != 0) {
-      say(fd, "posix_spawn /bin/true", rc < 0 ? errno : 0);
+      report_errno(fd, "posix_spawn /bin/true", rc < 0 ? errno : 0);
       return 7;
     }
     const char* const shell[] = {"/bin/sh", "-c", "echo hi | cat >/dev/null && exit 3", nullptr};
     if (int rc = run_program(shell, false); rc != 3) {
-      say(fd, "a shell pipeline", rc < 0 ? errno : 0);
+      report_errno(fd, "a shell pipeline", rc < 0 ? errno : 0);
       return 8;
     }
     return 0;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 TEST_F(SeccompSystem, WithSysAdminAddedUnshareWorksUnderTheDefaultProfile) {
   SeccompProgram program = default_program(default_capabilities() | cap_bit(CAP_SYS_ADMIN));
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (!install(fd, program)) {
       return 1;
     }
     if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) {
-      say(fd, "unshare with CAP_SYS_ADMIN", errno);
+      report_errno(fd, "unshare with CAP_SYS_ADMIN", errno);
       return 2;
     }
     long rc = ::syscall(SYS_clone3, nullptr, 0);
     if (rc != -1 || errno == ENOSYS) {
-      say(fd, "clone3 should reach the kernel (and fail on its arguments)", errno);
+      report_errno(fd, "clone3 should reach the kernel (and fail on its arguments)", errno);
       return 3;
     }
     return 0;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 TEST_F(SeccompSystem, JsonProfileDenyingMkdirMakesItFailWithEperm) {
@@ -282,7 +225,7 @@ TEST_F(SeccompSystem, JsonProfileDenyingMkdirMakesItFailWithEperm) {
   char tmpl[] = "/tmp/berth-seccomp-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string dir = tmpl;
-  ChildResult r = run_child([&](int fd) {
+  ::testing::AssertionResult ran = child_succeeds([&](int fd) {
     if (!install(fd, *program)) {
       return 1;
     }
@@ -292,7 +235,7 @@ TEST_F(SeccompSystem, JsonProfileDenyingMkdirMakesItFailWithEperm) {
 #endif
     // Only mkdir is named: mkdirat still works.
     if (::mkdirat(AT_FDCWD, (dir + "/b").c_str(), 0755) != 0) {
-      say(fd, "mkdirat", errno);
+      report_errno(fd, "mkdirat", errno);
       ok = false;
     }
     return ok ? 0 : 2;
@@ -300,14 +243,14 @@ TEST_F(SeccompSystem, JsonProfileDenyingMkdirMakesItFailWithEperm) {
   bool made_a = path_exists(dir + "/a");
   bool made_b = path_exists(dir + "/b");
   (void)remove_tree(dir);
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  EXPECT_TRUE(ran);
   EXPECT_FALSE(made_a);
   EXPECT_TRUE(made_b);
 }
 
 TEST_F(SeccompSystem, InstallingNeedsNoNewPrivsOrSysAdmin) {
   SeccompProgram program = default_program(default_capabilities());
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     // Drop CAP_SYS_ADMIN from the effective set only, without no_new_privs.
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
@@ -316,17 +259,16 @@ TEST_F(SeccompSystem, InstallingNeedsNoNewPrivsOrSysAdmin) {
     }
     data[0].effective &= ~(1U << CAP_SYS_ADMIN);
     if (::syscall(SYS_capset, &hdr, data) != 0) {
-      say(fd, "capset", errno);
+      report_errno(fd, "capset", errno);
       return 2;
     }
     int err = apply_seccomp(program);
     if (err != EACCES) {
-      say(fd, "apply_seccomp without no_new_privs or CAP_SYS_ADMIN", err);
+      report_errno(fd, "apply_seccomp without no_new_privs or CAP_SYS_ADMIN", err);
       return 3;
     }
     return 0;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 TEST_F(SeccompSystem, WithoutNoNewPrivsTheFilterGoesInWhileSysAdminIsHeld) {
@@ -336,34 +278,32 @@ TEST_F(SeccompSystem, WithoutNoNewPrivsTheFilterGoesInWhileSysAdminIsHeld) {
   auto last = read_last_cap();
   ASSERT_TRUE(last) << last.error().str();
   CapabilitySet caps = prepare_capabilities(default_capabilities(), *last);
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (int err = apply_seccomp(program); err != 0) {
-      say(fd, "apply_seccomp as root without no_new_privs", err);
+      report_errno(fd, "apply_seccomp as root without no_new_privs", err);
       return 1;
     }
     if (int err = apply_capabilities(caps); err != 0) {
-      say(fd, "apply_capabilities under the filter", err);
+      report_errno(fd, "apply_capabilities under the filter", err);
       return 2;
     }
     return expect_errno(fd, "unshare", ::unshare(CLONE_NEWNS), EPERM) ? 0 : 3;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 TEST_F(SeccompSystem, AnEmptyProgramIsUnconfined) {
   SeccompProgram none;
-  ChildResult r = run_child([&](int fd) {
+  EXPECT_TRUE(child_succeeds([&](int fd) {
     if (int err = apply_seccomp(none); err != 0) {
-      say(fd, "apply_seccomp(empty)", err);
+      report_errno(fd, "apply_seccomp(empty)", err);
       return 1;
     }
     if (::unshare(CLONE_NEWUTS) != 0) {
-      say(fd, "unshare without a filter", errno);
+      report_errno(fd, "unshare without a filter", errno);
       return 2;
     }
     return 0;
-  });
-  EXPECT_TRUE(exited_zero(r.status)) << r.output;
+  }));
 }
 
 }  // namespace
