@@ -12,7 +12,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-berth=${BERTH:-$here/../build/berth}
 count=${IMAGES:-200}
 runs=${RUNS:-30}
 if [ "$runs" -lt 20 ]; then
@@ -20,19 +19,17 @@ if [ "$runs" -lt 20 ]; then
 fi
 goal_ms=20
 
-if [ ! -x "$berth" ]; then
-  echo "images_bench: berth binary not found at $berth (scripts/build.sh, or set BERTH)" >&2
-  exit 1
-fi
+# shellcheck source=scripts/lib/berth.sh
+source "$here/../scripts/lib/berth.sh"
+# shellcheck source=bench/lib/common.sh
+source "$here/lib/common.sh"
+berth_setup images_bench
 command -v hyperfine >/dev/null || {
   echo "images_bench: hyperfine not installed (scripts/install-deps.sh)" >&2
   exit 1
 }
 
-read -r load _ </proc/loadavg
-if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-  echo "images_bench: warning: load average $load on $(nproc) cores: the timings will be noisy" >&2
-fi
+warn_if_busy images_bench
 
 work=$(mktemp -d "${BENCH_TMP:-/var/tmp}/berth-images-bench.XXXXXX")
 # shellcheck source=bench/lib/incumbents.sh

@@ -19,24 +19,21 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-berth=${BERTH:-$here/../build/berth}
 runs=${N:-5}
 size_mb=${BENCH_SIZE_MB:-500}
 debian_tar=${BERTH_CACHE:-/var/cache/berth}/debian-bookworm-minbase.tar
 
-if [ ! -x "$berth" ]; then
-  echo "import_bench: berth binary not found at $berth (scripts/build.sh, or set BERTH)" >&2
-  exit 1
-fi
+# shellcheck source=scripts/lib/berth.sh
+source "$here/../scripts/lib/berth.sh"
+# shellcheck source=bench/lib/common.sh
+source "$here/lib/common.sh"
+berth_setup import_bench
 if [ "$(id -u)" -ne 0 ]; then
   echo "import_bench: run as root (both tar and berth then keep owners and modes)" >&2
   exit 1
 fi
 
-read -r load _ </proc/loadavg
-if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-  echo "import_bench: warning: load average $load on $(nproc) cores: the timings will be noisy" >&2
-fi
+warn_if_busy import_bench
 
 work=$(mktemp -d "${BENCH_TMP:-/var/tmp}/berth-import-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -9,15 +9,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 name=${1:-busybox:latest}
-berth=${BERTH:-$here/../build/berth}
-if [ ! -x "$berth" ]; then
-  echo "$0: berth binary not found at $berth (build it with scripts/build.sh, or set BERTH)" >&2
-  exit 1
-fi
-root_args=()
-if [ -n "${BERTH_ROOT:-}" ]; then
-  root_args=(--root "$BERTH_ROOT")
-fi
+# shellcheck source=scripts/lib/berth.sh
+source "$here/lib/berth.sh"
+berth_setup "$0"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/berth-busybox.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

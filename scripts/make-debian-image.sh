@@ -144,15 +144,9 @@ if [ "$cache_only" -eq 1 ]; then
   exit 0
 fi
 
-berth=${BERTH:-$here/../build/berth}
-if [ ! -x "$berth" ]; then
-  echo "$0: berth binary not found at $berth (build it with scripts/build.sh, or set BERTH)" >&2
-  exit 1
-fi
-root_args=()
-if [ -n "${BERTH_ROOT:-}" ]; then
-  root_args=(--root "$BERTH_ROOT")
-fi
+# shellcheck source=scripts/lib/berth.sh
+source "$here/lib/berth.sh"
+berth_setup "$0"
 "$berth" "${root_args[@]}" import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["bash"]' \

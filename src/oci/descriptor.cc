@@ -98,4 +98,35 @@ Json descriptors_json(const std::vector<Descriptor>& ds, bool docker_order) {
   return a;
 }
 
+Json document_head(int schema_version, const std::string& media_type,
+                   const std::string& artifact_type) {
+  Json j = Json::object();
+  j["schemaVersion"] = schema_version;
+  if (!media_type.empty()) {
+    j["mediaType"] = media_type;
+  }
+  if (!artifact_type.empty()) {
+    j["artifactType"] = artifact_type;
+  }
+  return j;
+}
+
+void add_document_tail(Json& j, const std::optional<Descriptor>& subject,
+                       const std::map<std::string, std::string>& annotations, bool docker_order) {
+  if (subject) {
+    j["subject"] = subject->to_json(docker_order);
+  }
+  if (!annotations.empty()) {
+    j["annotations"] = annotations;
+  }
+}
+
+Result<void> read_document_tail(const Json& j, std::string& artifact_type,
+                                std::optional<Descriptor>& subject,
+                                std::map<std::string, std::string>& annotations) {
+  BERTH_CHECK(read_string(j, "artifactType", artifact_type));
+  subject = BERTH_TRY(read_subject(j));
+  return read_string_map(j, "annotations", annotations);
+}
+
 }  // namespace berth::oci

@@ -49,4 +49,15 @@ Result<std::optional<Descriptor>> read_subject(const Json& j);
 // The descriptors as a JSON array, each in its document's member order.
 Json descriptors_json(const std::vector<Descriptor>& ds, bool docker_order);
 
+// What image manifests and indexes share around their own members: schemaVersion, mediaType?,
+// artifactType? first (document_head), subject?, annotations? last (add_document_tail).
+Json document_head(int schema_version, const std::string& media_type,
+                   const std::string& artifact_type);
+void add_document_tail(Json& j, const std::optional<Descriptor>& subject,
+                       const std::map<std::string, std::string>& annotations, bool docker_order);
+// The same members read back (artifactType, subject, annotations).
+Result<void> read_document_tail(const Json& j, std::string& artifact_type,
+                                std::optional<Descriptor>& subject,
+                                std::map<std::string, std::string>& annotations);
+
 }  // namespace berth::oci

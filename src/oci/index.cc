@@ -37,10 +37,8 @@ Result<Index> read_index(const Json& j) {
   BERTH_CHECK(expect_object(j, "index"));
   Index idx;
   idx.media_type = BERTH_TRY(index_media_type(j));
-  BERTH_CHECK(read_string(j, "artifactType", idx.artifact_type));
   idx.manifests = BERTH_TRY(read_descriptors(j, "manifests"));
-  idx.subject = BERTH_TRY(read_subject(j));
-  BERTH_CHECK(read_string_map(j, "annotations", idx.annotations));
+  BERTH_CHECK(read_document_tail(j, idx.artifact_type, idx.subject, idx.annotations));
   return idx;
 }
 
@@ -55,21 +53,9 @@ bool Index::is_docker() const { return media_type == kDockerManifestList; }
 
 std::string Index::serialize() const {
   bool docker = is_docker();
-  Json j = Json::object();
-  j["schemaVersion"] = schema_version;
-  if (!media_type.empty()) {
-    j["mediaType"] = media_type;
-  }
-  if (!artifact_type.empty()) {
-    j["artifactType"] = artifact_type;
-  }
+  Json j = document_head(schema_version, media_type, artifact_type);
   j["manifests"] = descriptors_json(manifests, docker);
-  if (subject) {
-    j["subject"] = subject->to_json(docker);
-  }
-  if (!annotations.empty()) {
-    j["annotations"] = annotations;
-  }
+  add_document_tail(j, subject, annotations, docker);
   return to_go_json(j);
 }
 

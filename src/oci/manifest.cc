@@ -39,15 +39,13 @@ Result<Manifest> read_manifest(const Json& j) {
   Manifest m;
   m.media_type = BERTH_TRY(manifest_media_type(j));
   BERTH_CHECK(check_schema_version(j));
-  BERTH_CHECK(read_string(j, "artifactType", m.artifact_type));
   auto config = j.find("config");
   if (config == j.end()) {
     return fail(Code::kCorrupt, "missing field 'config'");
   }
   m.config = BERTH_TRY(Descriptor::from_json(*config, "config"));
   m.layers = BERTH_TRY(read_descriptors(j, "layers"));
-  m.subject = BERTH_TRY(read_subject(j));
-  BERTH_CHECK(read_string_map(j, "annotations", m.annotations));
+  BERTH_CHECK(read_document_tail(j, m.artifact_type, m.subject, m.annotations));
   return m;
 }
 
@@ -62,22 +60,10 @@ bool Manifest::is_docker() const { return media_type == kDockerManifest; }
 
 std::string Manifest::serialize() const {
   bool docker = is_docker();
-  Json j = Json::object();
-  j["schemaVersion"] = schema_version;
-  if (!media_type.empty()) {
-    j["mediaType"] = media_type;
-  }
-  if (!artifact_type.empty()) {
-    j["artifactType"] = artifact_type;
-  }
+  Json j = document_head(schema_version, media_type, artifact_type);
   j["config"] = config.to_json(docker);
   j["layers"] = descriptors_json(layers, docker);
-  if (subject) {
-    j["subject"] = subject->to_json(docker);
-  }
-  if (!annotations.empty()) {
-    j["annotations"] = annotations;
-  }
+  add_document_tail(j, subject, annotations, docker);
   return to_go_json(j);
 }
 

@@ -61,7 +61,8 @@ class CapsSystem : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) {
-      GTEST_SKIP() << "needs root: changes capabilities and uid of a child";
+      GTEST_SKIP() << "system tests run as root (CI does): these give a child capabilities and "
+                      "a uid that only root may set";
     }
     auto last = read_last_cap();
     ASSERT_TRUE(last) << last.error().str();

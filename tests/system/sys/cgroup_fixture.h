@@ -30,7 +30,7 @@ class CgroupTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) {
-      GTEST_SKIP() << "cgroup system tests need root";
+      GTEST_SKIP() << "system tests run as root (CI does): only root may make cgroups";
     }
     parent_ = "/berth-test-" + random_hex(12);
   }

@@ -317,7 +317,8 @@ TEST_F(CgroupTest, OnALegacyLayoutFreezeKillAndDestroyWork) {
   auto hs = cgroup_hierarchies();
   ASSERT_TRUE(hs) << hs.error().str();
   if (cgroup_layout(*hs) == CgroupLayout::kUnified) {
-    GTEST_SKIP() << "no v1 hierarchy here to show alone";
+    GTEST_SKIP() << "this machine has no cgroup v1 hierarchy, so a legacy-only layout cannot be "
+                    "simulated from its mounts";
   }
   std::string path = parent_ + "/legacy";
   made_.push_back(path);
@@ -332,7 +333,8 @@ TEST_F(CgroupTest, OnAUnifiedLayoutFreezeKillAndDestroyWork) {
   ASSERT_TRUE(hs) << hs.error().str();
   auto v2 = std::find_if(hs->begin(), hs->end(), [](const auto& h) { return h.v2; });
   if (v2 == hs->end()) {
-    GTEST_SKIP() << "no cgroup2 mount here";
+    GTEST_SKIP() << "this machine mounts no cgroup2, so a unified layout cannot be simulated "
+                    "from its mounts";
   }
   // A unified machine enables more controllers at its root; put the root back as it was.
   std::string root = v2->mount_point;
