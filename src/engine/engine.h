@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/stream.h"
+#include "engine/container.h"
 #include "engine/image.h"
 #include "oci/image_config.h"
 #include "store/store.h"
@@ -79,6 +80,14 @@ class Engine {
   Result<LoadResult> load_images(Reader& in, std::string_view what);
   Result<PruneResult> prune_images(bool all);
   Result<DiskUsage> disk_usage() const;
+
+  // ---- containers (engine/container_*.cc; docs/dev/runtime.md) ----
+  // Every container, newest first, with its state made truthful: a record that says running
+  // whose monitor and init are both gone reads as exited (255), as docker shows a lost task.
+  Result<std::vector<Container>> list_containers() const;
+  // A container by name, full ID or unique ID prefix (name first, as docker).
+  // NotFound "No such container: x".
+  Result<Container> find_container(std::string_view name_or_id) const;
 
   // Writes a new image (config + manifest blobs) for layers already in the store and names it.
   Result<oci::Descriptor> commit_image(const oci::ImageConfig& config,
