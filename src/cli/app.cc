@@ -59,6 +59,13 @@ int run(int argc, char** argv) {
   add_image_commands(app, ctx);
   add_archive_commands(app, ctx);
   add_system_commands(app, ctx);
+  add_volume_commands(app, ctx);
+  CLI::App* container = app.add_subcommand("container", "Manage containers");
+  container->require_subcommand(1);
+  add_container_run(app, container, ctx);
+  add_container_verbs(app, container, ctx);
+  add_container_listing(app, container, ctx);
+  add_container_manage(app, container, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -174,6 +174,18 @@ struct CreateRequest {
   std::string platform;         // --platform
 };
 
+// An exec into a running container (`exec`, healthchecks).
+struct ExecRequest {
+  std::vector<std::string> cmd;
+  std::string user;              // "" → the container's
+  std::vector<std::string> env;  // added to the container's
+  std::string workdir;           // "" → the container's
+  bool privileged = false;
+  bool tty = false;
+  bool interactive = false;  // -i: stdin is passed on
+  bool detach = false;       // -d: not waited for
+};
+
 // JSON for config.json (every member of Container except `state`, docker's names and order,
 // plus a "Berth" object for layer_dirs) and state.json (`state` alone, docker's names plus
 // berth's). from_json errors are Corrupt, naming `what`.

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/stream.h"
+#include "base/unique_fd.h"
 #include "engine/container.h"
 #include "engine/image.h"
 #include "oci/image_config.h"
@@ -45,6 +46,22 @@ struct PruneResult {
   std::vector<RemovedItem> items;
   int64_t reclaimed = 0;
 };
+
+struct StartOptions {
+  bool attach = false;
+  int in = -1, out = -1, err = -1;  // the caller's fds to attach (-1: that stream is not)
+};
+
+struct StartedContainer {
+  pid_t pid = 0;
+  bool already_running = false;
+  UniqueFd control;  // with attach: reads "exit <code>\n" at the end; write "resize R C\n"
+  std::vector<std::string> warnings;
+};
+
+// docker's CLI exit code for a failed start, from the message: 127 for a missing executable,
+// 126 for one that cannot be executed, else 125.
+int start_failure_exit(std::string_view message);
 
 enum class ArchiveFormat { kDocker, kOci };
 
@@ -88,6 +105,35 @@ class Engine {
   // A container by name, full ID or unique ID prefix (name first, as docker).
   // NotFound "No such container: x".
   Result<Container> find_container(std::string_view name_or_id) const;
+
+  // Creates a container from an image (docker's merge rules) without starting it.
+  Result<Container> create_container(const CreateRequest& request,
+                                     std::vector<std::string>* warnings);
+  // Starts a created or stopped container: forks its monitor, which outlives this process, and
+  // waits until the init has exec'd or failed. With options.attach the monitor writes the
+  // output into the given fds (and reads stdin from options.in) and StartedContainer::control
+  // receives "exit <code>" when the container stops for good. Start errors keep docker's words
+  // (start_failure_exit gives the CLI's exit code).
+  Result<StartedContainer> start_container(std::string_view name_or_id,
+                                           const StartOptions& options);
+  // Attaches the given fds (-1: not that stream) to a running container through its monitor's
+  // socket; the result reads "exit <code>\n" when it stops. Conflict when it is not running.
+  Result<UniqueFd> attach_container(std::string_view name_or_id, int in, int out, int err);
+  // Runs a command in a running container (its namespaces, cgroup, user, capabilities and
+  // seccomp) with this process's stdio (a pty with tty, copied to and from ours), and returns
+  // its exit code (0 at once with detach). Conflict when the container is not running; exec
+  // errors as start's.
+  Result<int> exec_container(std::string_view name_or_id, const ExecRequest& request);
+  // Sends the stop signal, waits timeout seconds (nullopt: the container's --stop-timeout,
+  // else 10), then SIGKILL; returns once the container is down. A stopped container is fine.
+  Result<void> stop_container(std::string_view name_or_id, std::optional<int> timeout);
+  // Sends a signal to the init. Conflict when the container is not running.
+  Result<void> kill_container(std::string_view name_or_id, int signal);
+  // Removes a stopped container (force: kills a running one first); volumes: also its
+  // anonymous volumes. Conflict in docker's words for a running one without force.
+  Result<void> remove_container(std::string_view name_or_id, bool force, bool volumes);
+  // Blocks until the container is stopped and returns its exit code.
+  Result<int> wait_container(std::string_view name_or_id);
 
   // Writes a new image (config + manifest blobs) for layers already in the store and names it.
   Result<oci::Descriptor> commit_image(const oci::ImageConfig& config,

@@ -157,7 +157,8 @@ ProcResult Sandbox::berth(const std::vector<std::string>& args, const RunOptions
 
 ProcResult Sandbox::berth_at(const std::string& root, const std::vector<std::string>& args,
                              const RunOptions& options) const {
-  std::vector<std::string> argv = {berth_binary(), "--root", root};
+  // Run state (monitors' sockets, rootfs mounts) beside the store, never the host's /run/berth.
+  std::vector<std::string> argv = {berth_binary(), "--root", root, "--runroot", root + "-run"};
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions o = options;
   if (o.cwd.empty()) {
@@ -165,6 +166,7 @@ ProcResult Sandbox::berth_at(const std::string& root, const std::vector<std::str
   }
   // The store is chosen by --root alone: an inherited BERTH_ROOT must not matter.
   o.unset_env.push_back("BERTH_ROOT");
+  o.unset_env.push_back("BERTH_RUNROOT");
   return run_process(argv, o);
 }
 

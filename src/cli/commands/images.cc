@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "cli/commands/container_list.h"
 #include "cli/commands/image_json.h"
 #include "cli/context.h"
 #include "cli/format/inspect.h"
@@ -108,16 +109,34 @@ void add_images(CLI::App* cmd, Context& ctx) {
   set_action(cmd, ctx, [&ctx, fl] { return run_images(ctx, *fl); });
 }
 
+// type: "" (docker's order: a container, then an image), "container" or "image".
 Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names,
-                         const std::string& format) {
+                         const std::string& format, const std::string& type) {
   auto* eng = BERTH_TRY(ctx.engine());
+  if (type != "" && type != "image" && type != "container") {
+    return fail(Code::kInvalidArgument,
+                fmt::format("\"{}\" is not a valid value for --type", type));
+  }
   std::vector<Json> items;
   std::optional<Error> first_error;
   for (const auto& n : names) {
+    if (type != "image") {
+      auto c = inspect_container(*eng, n, false);
+      if (c) {
+        items.push_back(std::move(*c));
+        continue;
+      }
+      if (type == "container" || c.error().code() != Code::kNotFound) {
+        first_error = first_error ? first_error : c.error();
+        continue;
+      }
+    }
     auto img = eng->find_image(n);
     if (!img) {
       if (!first_error) {
-        first_error = img.error();
+        first_error = type.empty() && img.error().code() == Code::kNotFound
+                          ? Error(Code::kNotFound, "No such object: " + n)
+                          : img.error();
       }
       continue;
     }
@@ -131,13 +150,18 @@ Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names,
   return {};
 }
 
-void add_inspect(CLI::App* cmd, Context& ctx) {
+void add_inspect(CLI::App* cmd, Context& ctx, bool images_only) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
-  cmd->add_option("IMAGE", *names, "Images to inspect")->required();
+  auto type = std::make_shared<std::string>(images_only ? "image" : "");
+  cmd->add_option("NAME", *names, "Objects to inspect")->required();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
-  cmd->add_option("--type")->description("Only images are supported yet");
-  set_action(cmd, ctx, [&ctx, names, format] { return run_inspect(ctx, *names, *format); });
+  if (!images_only) {
+    cmd->add_option("--type", *type, "Only inspect objects of the given type");
+    cmd->add_flag("-s,--size")->description("Display total file sizes if the type is container");
+  }
+  set_action(cmd, ctx,
+             [&ctx, names, format, type] { return run_inspect(ctx, *names, *format, *type); });
 }
 
 }  // namespace
@@ -145,8 +169,9 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
 void add_image_listing(CLI::App& app, CLI::App* image, Context& ctx) {
   add_images(app.add_subcommand("images", "List images"), ctx);
   add_images(image->add_subcommand("ls", "List images")->alias("list"), ctx);
-  add_inspect(app.add_subcommand("inspect", "Display detailed information on objects"), ctx);
-  add_inspect(image->add_subcommand("inspect", "Display detailed information on images"), ctx);
+  add_inspect(app.add_subcommand("inspect", "Display detailed information on objects"), ctx, false);
+  add_inspect(image->add_subcommand("inspect", "Display detailed information on images"), ctx,
+              true);
 }
 
 }  // namespace berth::cli

@@ -1,0 +1,54 @@
+// What a container's monitor does at each event: write the log, record the state (under the
+// container's lock, whole-file), and decide restarts by the policy, as docker's daemon does.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/container.h"
+#include "engine/container_store.h"
+#include "monitor/json_log.h"
+#include "monitor/monitor.h"
+#include "sys/cgroup.h"
+
+namespace berth::engine {
+
+class ContainerHooks : public monitor::Hooks {
+ public:
+  ContainerHooks(const ContainerStore& cs, const Container& c, sys::Cgroup cgroup);
+
+  // While the starting CLI holds the container's lock (its open file description is shared with
+  // the monitor), state writes must not take it again.
+  void set_lock_held(bool held) { lock_held_ = held; }
+
+  void output(monitor::Stream stream, const char* data, size_t n) override;
+  void started(pid_t pid) override;
+  std::optional<int64_t> exited(int exit_code) override;
+  void restart_failed(const Error& error) override;
+  // Healthchecks (container_health.cc): one probe per interval while the init runs.
+  void tick() override;
+  int64_t tick_ms() const override;
+
+ private:
+  // Reads the state, lets change() edit it and writes it back, under the lock.
+  void update_state(const std::function<void(ContainerState&)>& change);
+
+  const ContainerStore& cs_;
+  const Container& c_;
+  sys::Cgroup cgroup_;
+  std::optional<monitor::JsonLogWriter> log_;
+  bool lock_held_ = true;
+  uint64_t oom_before_ = 0;
+  int64_t started_ms_ = 0;
+  int64_t backoff_ms_ = 0;
+  int64_t started_nanos_ = 0;
+};
+
+// Removes a container's record: its directory and its name, and with anonymous_volumes_too its
+// anonymous volumes that no other container uses (the caller has stopped it and released its
+// run state).
+Result<void> remove_container_files(const ContainerStore& cs, const Container& c,
+                                    bool anonymous_volumes_too);
+
+}  // namespace berth::engine
