@@ -54,29 +54,29 @@ TEST_F(Rename, ANewNameReplacesTheOldOneEverywhere) {
 }
 
 TEST_F(Rename, TheSameNameATakenNameAndAMissingContainerAreRefused) {
-  ASSERT_FALSE(sleeper("a").empty());
-  ASSERT_FALSE(sleeper("b").empty());
-  expect_daemon_error(berth({"rename", "a", "a"}),
+  ASSERT_FALSE(sleeper("aa").empty());
+  ASSERT_FALSE(sleeper("bb").empty());
+  expect_daemon_error(berth({"rename", "aa", "aa"}),
                       "Renaming a container with the same name as its current name");
-  expect_daemon_error(berth({"rename", "a", "b"}), "is already in use");
-  expect_daemon_error(berth({"rename", "nosuch", "c"}), "No such container: nosuch");
-  expect_daemon_error(berth({"rename", "a", "bad name"}), "Invalid container name");
-  EXPECT_EQ(inspect_container("a")["Name"], "/a");
+  expect_daemon_error(berth({"rename", "aa", "bb"}), "is already in use");
+  expect_daemon_error(berth({"rename", "nosuch", "cc"}), "No such container: nosuch");
+  expect_daemon_error(berth({"rename", "aa", "bad name"}), "Invalid container name");
+  EXPECT_EQ(inspect_container("aa")["Name"], "/a");
 }
 
 // ---- pause / unpause ----
 
 TEST_F(Pause, PauseFreezesAndUnpauseThawsWithDockersStatuses) {
-  std::string id = sleeper("p");
+  std::string id = sleeper("pp");
   ASSERT_FALSE(id.empty());
-  EXPECT_EQ(berth_ok({"pause", "p"}).out, "p\n");
-  EXPECT_EQ(status_of("p"), "paused");
-  Json st = inspect_container("p")["State"];
+  EXPECT_EQ(berth_ok({"pause", "pp"}).out, "p\n");
+  EXPECT_EQ(status_of("pp"), "paused");
+  Json st = inspect_container("pp")["State"];
   EXPECT_EQ(st["Paused"], true) << st.dump();
-  expect_daemon_error(berth({"pause", "p"}), "Container " + id + " is already paused");
-  EXPECT_EQ(berth_ok({"unpause", "p"}).out, "p\n");
-  EXPECT_EQ(status_of("p"), "running");
-  expect_daemon_error(berth({"unpause", "p"}), "Container " + id + " is not paused");
+  expect_daemon_error(berth({"pause", "pp"}), "Container " + id + " is already paused");
+  EXPECT_EQ(berth_ok({"unpause", "pp"}).out, "p\n");
+  EXPECT_EQ(status_of("pp"), "running");
+  expect_daemon_error(berth({"unpause", "pp"}), "Container " + id + " is not paused");
 }
 
 TEST_F(Pause, AStoppedContainerCannotBePaused) {
@@ -89,17 +89,17 @@ TEST_F(Pause, AStoppedContainerCannotBePaused) {
 }
 
 TEST_F(Pause, APausedContainerCanBeRemovedByForce) {
-  ASSERT_FALSE(sleeper("p").empty());
-  berth_ok({"pause", "p"});
-  berth_ok({"rm", "-f", "p"});
-  EXPECT_FALSE(container_exists("p"));
+  ASSERT_FALSE(sleeper("pp").empty());
+  berth_ok({"pause", "pp"});
+  berth_ok({"rm", "-f", "pp"});
+  EXPECT_FALSE(container_exists("pp"));
 }
 
 // ---- top ----
 
 TEST_F(Top, ListsTheContainersProcessesWithPsHeader) {
-  ASSERT_FALSE(sleeper("t").empty());
-  auto r = berth_ok({"top", "t"});
+  ASSERT_FALSE(sleeper("top1").empty());
+  auto r = berth_ok({"top", "top1"});
   auto lines = split_lines(r.out);
   ASSERT_EQ(lines.size(), 2U) << r.out;
   EXPECT_TRUE(contains(lines[0], "PID")) << lines[0];
@@ -108,8 +108,8 @@ TEST_F(Top, ListsTheContainersProcessesWithPsHeader) {
 }
 
 TEST_F(Top, PsOptionsArePassedOn) {
-  ASSERT_FALSE(sleeper("t").empty());
-  auto r = berth_ok({"top", "t", "-o", "pid,comm"});
+  ASSERT_FALSE(sleeper("top1").empty());
+  auto r = berth_ok({"top", "top1", "-o", "pid,comm"});
   auto lines = split_lines(r.out);
   ASSERT_EQ(lines.size(), 2U) << r.out;
   EXPECT_TRUE(lines[0].rfind("PID", 0) == 0) << lines[0];
@@ -121,21 +121,21 @@ TEST_F(Top, AStoppedOrMissingContainerIsAnError) {
   ASSERT_TRUE(run({"--name", "done", "busybox", "true"}).ok());
   expect_daemon_error(berth({"top", "done"}), "is not running");
   expect_daemon_error(berth({"top", "nosuch"}), "No such container: nosuch");
-  ASSERT_FALSE(sleeper("t").empty());
-  expect_daemon_error(berth({"top", "t", "-o", "comm"}), "Couldn't find PID field in ps output");
+  ASSERT_FALSE(sleeper("top1").empty());
+  expect_daemon_error(berth({"top", "top1", "-o", "comm"}), "Couldn't find PID field in ps output");
 }
 
 // ---- stats ----
 
 TEST_F(Stats, NoStreamPrintsDockersColumnsOnce) {
-  std::string id = sleeper("s");
+  std::string id = sleeper("ss");
   ASSERT_FALSE(id.empty());
-  auto r = berth_ok({"stats", "--no-stream", "s"});
+  auto r = berth_ok({"stats", "--no-stream", "ss"});
   auto rows = parse_table(r.out, {"CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
                                   "NET I/O", "BLOCK I/O", "PIDS"});
   ASSERT_EQ(rows.size(), 1U) << r.out;
   EXPECT_EQ(rows[0]["CONTAINER ID"], id.substr(0, 12));
-  EXPECT_EQ(rows[0]["NAME"], "s");
+  EXPECT_EQ(rows[0]["NAME"], "ss");
   EXPECT_EQ(rows[0]["PIDS"], "1");
   EXPECT_TRUE(contains(rows[0]["CPU %"], "%"));
   EXPECT_TRUE(contains(rows[0]["MEM USAGE / LIMIT"], "iB / ")) << rows[0]["MEM USAGE / LIMIT"];
@@ -143,12 +143,12 @@ TEST_F(Stats, NoStreamPrintsDockersColumnsOnce) {
 }
 
 TEST_F(Stats, FormatTemplatesAndJson) {
-  ASSERT_FALSE(sleeper("s").empty());
-  EXPECT_EQ(berth_ok({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "s"}).out,
+  ASSERT_FALSE(sleeper("ss").empty());
+  EXPECT_EQ(berth_ok({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "ss"}).out,
             "s 1\n");
-  auto j = parse_json(berth_ok({"stats", "--no-stream", "--format", "json", "s"}).out, "stats");
-  EXPECT_EQ(j["Name"], "s") << j.dump();
-  EXPECT_EQ(j["Container"], "s") << j.dump();
+  auto j = parse_json(berth_ok({"stats", "--no-stream", "--format", "json", "ss"}).out, "stats");
+  EXPECT_EQ(j["Name"], "ss") << j.dump();
+  EXPECT_EQ(j["Container"], "ss") << j.dump();
   for (const char* k : {"ID", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs"}) {
     EXPECT_TRUE(j.contains(k)) << k << " " << j.dump();
   }
@@ -175,11 +175,11 @@ TEST_F(Stats, AMissingContainerIsAnError) {
 // ---- port ----
 
 TEST_F(Port, AContainerWithoutPortsPrintsNothing) {
-  ASSERT_FALSE(sleeper("p").empty());
-  auto r = berth_ok({"port", "p"});
+  ASSERT_FALSE(sleeper("pp").empty());
+  auto r = berth_ok({"port", "pp"});
   EXPECT_EQ(r.out, "");
-  expect_daemon_error(berth({"port", "p", "80"}), "No public port '80/tcp' published for p");
-  expect_daemon_error(berth({"port", "p", "53/udp"}), "No public port '53/udp' published for p");
+  expect_daemon_error(berth({"port", "pp", "80"}), "No public port '80/tcp' published for p");
+  expect_daemon_error(berth({"port", "pp", "53/udp"}), "No public port '53/udp' published for p");
   expect_daemon_error(berth({"port", "nosuch"}), "No such container: nosuch");
 }
 
@@ -218,106 +218,106 @@ TEST_F(Prune, FiltersAndTheConfirmation) {
 
 TEST_F(Copy, AFileComesOutOfARunningContainer) {
   ASSERT_FALSE(
-      run_detached({"--name", "c", "--hostname", "cphost"}, {"sleep", "30"}, "busybox").empty());
+      run_detached({"--name", "cc", "--hostname", "cphost"}, {"sleep", "30"}, "busybox").empty());
   std::string dest = sb().work("hostname");
-  auto r = berth_ok({"cp", "c:/etc/hostname", dest});
+  auto r = berth_ok({"cp", "cc:/etc/hostname", dest});
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(read_file(dest), "cphost\n");
   // Into an existing directory: under the source's base name.
   std::string dir = sb().work("d");
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
-  berth_ok({"cp", "c:/etc/hostname", dir});
+  berth_ok({"cp", "cc:/etc/hostname", dir});
   EXPECT_EQ(read_file(dir + "/hostname"), "cphost\n");
 }
 
 TEST_F(Copy, DirectoriesFollowDockersTrailingDotRule) {
-  ASSERT_TRUE(run({"--name", "c", "busybox", "sh", "-c",
+  ASSERT_TRUE(run({"--name", "cc", "busybox", "sh", "-c",
                    "mkdir -p /data/sub && echo 1 > /data/a && echo 2 > /data/sub/b"})
                   .ok());
   std::string dir = sb().work("out");
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
-  berth_ok({"cp", "c:/data", dir});  // a stopped container: its rootfs is mounted for the copy
+  berth_ok({"cp", "cc:/data", dir});  // a stopped container: its rootfs is mounted for the copy
   EXPECT_EQ(read_file(dir + "/data/a"), "1\n");
   EXPECT_EQ(read_file(dir + "/data/sub/b"), "2\n");
-  berth_ok({"cp", "c:/data/.", dir});
+  berth_ok({"cp", "cc:/data/.", dir});
   EXPECT_EQ(read_file(dir + "/a"), "1\n");
-  berth_ok({"cp", "c:/data", sb().work("fresh")});  // a missing destination is created
+  berth_ok({"cp", "cc:/data", sb().work("fresh")});  // a missing destination is created
   EXPECT_EQ(read_file(sb().work("fresh/sub/b")), "2\n");
-  EXPECT_TRUE(host_trace(inspect_container("c").value("Id", "")).mounts.empty())
+  EXPECT_TRUE(host_trace(inspect_container("cc").value("Id", "")).mounts.empty())
       << "the rootfs mounted for cp is unmounted";
 }
 
 TEST_F(Copy, FilesGoIntoRunningAndStoppedContainers) {
   std::string src = sb().work("in.txt");
   write_file(src, "hello\n", 0640);
-  ASSERT_FALSE(sleeper("c").empty());
-  berth_ok({"cp", src, "c:/tmp/"});
-  berth_ok({"cp", src, "c:/tmp/renamed"});
-  berth_ok({"cp", "c:/tmp/in.txt", sb().work("back1")});
-  berth_ok({"cp", "c:/tmp/renamed", sb().work("back2")});
+  ASSERT_FALSE(sleeper("cc").empty());
+  berth_ok({"cp", src, "cc:/tmp/"});
+  berth_ok({"cp", src, "cc:/tmp/renamed"});
+  berth_ok({"cp", "cc:/tmp/in.txt", sb().work("back1")});
+  berth_ok({"cp", "cc:/tmp/renamed", sb().work("back2")});
   EXPECT_EQ(read_file(sb().work("back1")), "hello\n");
   EXPECT_EQ(read_file(sb().work("back2")), "hello\n");
   struct stat st {};
   ASSERT_EQ(::stat(sb().work("back1").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640U);
-  ASSERT_TRUE(run({"--name", "s", "busybox", "true"}).ok());
-  berth_ok({"cp", src, "s:/in.txt"});
-  berth_ok({"cp", "s:/in.txt", sb().work("back3")});
+  ASSERT_TRUE(run({"--name", "ss", "busybox", "true"}).ok());
+  berth_ok({"cp", src, "ss:/in.txt"});
+  berth_ok({"cp", "ss:/in.txt", sb().work("back3")});
   EXPECT_EQ(read_file(sb().work("back3")), "hello\n");
 }
 
 TEST_F(Copy, SymlinksInTheContainerCannotReachTheHost) {
-  ASSERT_FALSE(run_detached({"--name", "c"},
+  ASSERT_FALSE(run_detached({"--name", "cc"},
                             {"sh", "-c", "ln -s /../../../../.. /tmp/up; sleep 30"}, "busybox")
                    .empty());
-  ASSERT_TRUE(eventually([&] { return berth({"cp", "c:/tmp/up", sb().work("probe")}).ok(); }));
+  ASSERT_TRUE(eventually([&] { return berth({"cp", "cc:/tmp/up", sb().work("probe")}).ok(); }));
   std::string marker = "berth-h7-cp-escape-" + std::to_string(::getpid());
   std::string src = sb().work(marker);
   write_file(src, "x");
-  berth_ok({"cp", src, "c:/tmp/up/"});
+  berth_ok({"cp", src, "cc:/tmp/up/"});
   EXPECT_FALSE(path_exists("/" + marker)) << "cp wrote through a symlink onto the host";
-  berth_ok({"cp", "c:/" + marker, sb().work("back")});
+  berth_ok({"cp", "cc:/" + marker, sb().work("back")});
   EXPECT_EQ(read_file(sb().work("back")), "x");
   ::unlink(("/" + marker).c_str());
 }
 
 TEST_F(Copy, TarStreamsInAndOut) {
-  ASSERT_FALSE(sleeper("c").empty());
-  auto out = berth_ok({"cp", "c:/etc/hostname", "-"});
+  ASSERT_FALSE(sleeper("cc").empty());
+  auto out = berth_ok({"cp", "cc:/etc/hostname", "-"});
   auto entries = read_tar(out.out, "cp output");
   ASSERT_EQ(entries.size(), 1U);
   EXPECT_EQ(entries[0].name, "hostname");
   RunOptions in;
   in.input = TarWriter().dir("d/").file("d/f.txt", "tar\n").finish();
-  berth_ok({"cp", "-", "c:/tmp"}, in);
-  berth_ok({"cp", "c:/tmp/d/f.txt", sb().work("f")});
+  berth_ok({"cp", "-", "cc:/tmp"}, in);
+  berth_ok({"cp", "cc:/tmp/d/f.txt", sb().work("f")});
   EXPECT_EQ(read_file(sb().work("f")), "tar\n");
   RunOptions evil;
   evil.input = TarWriter().file("../../escape", "x").finish();
-  auto r = berth({"cp", "-", "c:/tmp"}, evil);
+  auto r = berth({"cp", "-", "cc:/tmp"}, evil);
   EXPECT_EQ(r.exit_code, 1) << r.describe();
 }
 
 TEST_F(Copy, BadArgumentsAndMissingPaths) {
-  ASSERT_FALSE(sleeper("c").empty());
-  expect_daemon_error(berth({"cp", "c:/nonexistent", sb().work("x")}),
+  ASSERT_FALSE(sleeper("cc").empty());
+  expect_daemon_error(berth({"cp", "cc:/nonexistent", sb().work("x")}),
                       "Could not find the file /nonexistent in container c");
-  expect_daemon_error(berth({"cp", sb().work("a"), sb().work("b")}),
+  expect_daemon_error(berth({"cp", sb().work("aa"), sb().work("bb")}),
                       "must specify at least one container source");
-  expect_daemon_error(berth({"cp", "c:/a", "c:/b"}), "copying between containers is not supported");
-  expect_daemon_error(berth({"cp", "c:/etc/hostname", sb().work("missing/")}), "no such directory");
+  expect_daemon_error(berth({"cp", "cc:/a", "cc:/b"}), "copying between containers is not supported");
+  expect_daemon_error(berth({"cp", "cc:/etc/hostname", sb().work("missing/")}), "no such directory");
   write_file(sb().work("file"), "f");
-  expect_daemon_error(berth({"cp", "c:/etc", sb().work("file")}), "cannot copy directory");
-  expect_daemon_error(berth({"cp", "c:/etc/hostname/", sb().work("y")}), "not a directory");
+  expect_daemon_error(berth({"cp", "cc:/etc", sb().work("file")}), "cannot copy directory");
+  expect_daemon_error(berth({"cp", "cc:/etc/hostname/", sb().work("y")}), "not a directory");
   expect_daemon_error(berth({"cp", "nosuch:/etc", sb().work("z")}), "No such container: nosuch");
 }
 
 // ---- export ----
 
 TEST_F(Export, TheRootFilesystemAsATar) {
-  ASSERT_TRUE(run({"--name", "e", "busybox", "sh", "-c", "echo mine > /made"}).ok());
+  ASSERT_TRUE(run({"--name", "ee", "busybox", "sh", "-c", "echo mine > /made"}).ok());
   std::string file = sb().work("e.tar");
-  auto r = berth_ok({"export", "e", "-o", file});
+  auto r = berth_ok({"export", "ee", "-o", file});
   EXPECT_EQ(r.out, "");
   auto entries = read_tar(read_file(file), "export");
   const TarEntry* made = find_entry(entries, "made");
@@ -334,8 +334,8 @@ TEST_F(Export, TheRootFilesystemAsATar) {
 
 TEST_F(Attach, AttachStreamsOutputAndTakesTheExitCode) {
   ASSERT_FALSE(
-      run_detached({"--name", "a"}, {"sh", "-c", "sleep 2; echo hi; exit 3"}, "busybox").empty());
-  auto r = berth({"attach", "--no-stdin", "a"});
+      run_detached({"--name", "aa"}, {"sh", "-c", "sleep 2; echo hi; exit 3"}, "busybox").empty());
+  auto r = berth({"attach", "--no-stdin", "aa"});
   EXPECT_EQ(r.exit_code, 3) << r.describe();
   EXPECT_EQ(r.out, "hi\n") << r.describe();
 }
