@@ -61,178 +61,208 @@ Result<int64_t> parse_int_flag(std::string_view value, std::string_view flag) {
   return r;
 }
 
-Result<int64_t> parse_cpus(std::string_view value, std::string_view flag) {
-  // big.Rat's SetString: "a/b", or a decimal with an optional exponent. The value times 1e9 must
-  // be a whole number. Work in exact integers: mantissa × 10^exp10 / denominator.
-  auto not_rational = [&] {
-    return bad_flag(flag, value, fmt::format("failed to parse {} as a rational number", value));
-  };
-  std::string_view s = value;
+namespace {
+
+// A number as big.Rat's SetString reads it ("a/b", or a decimal with an optional exponent),
+// kept exact: ±mantissa × 10^exp10 / denom.
+struct Rational {
   bool neg = false;
+  std::string mantissa;  // decimal digits
+  int64_t exp10 = 0;
+  int64_t denom = 1;
+};
+
+std::optional<Rational> read_rational(std::string_view s) {
+  Rational r;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
+    r.neg = s[0] == '-';
     s.remove_prefix(1);
   }
-  std::string mantissa;
-  int64_t exp10 = 9;
-  int64_t denom = 1;
-  auto [num_part, den_part] = cut(s, '/');
   if (s.find('/') != std::string_view::npos) {
-    auto d = parse_uint(den_part);
-    if (num_part.empty() || !parse_uint(num_part) || !d || *d == 0 || *d > INT64_MAX) {
-      return not_rational();
+    auto [num, den] = cut(s, '/');
+    auto d = parse_uint(den);
+    if (num.empty() || !parse_uint(num) || !d || *d == 0 || *d > INT64_MAX) {
+      return std::nullopt;
     }
-    mantissa = std::string(num_part);
-    denom = static_cast<int64_t>(*d);
-  } else {
-    size_t e = s.find_first_of("eE");
-    std::string_view body = s.substr(0, e);
-    if (e != std::string_view::npos) {
-      auto ex = go::parse_int(s.substr(e + 1));
-      if (!ex || s.substr(e + 1).empty() || *ex > 1000 || *ex < -1000) {
-        return not_rational();
-      }
-      exp10 += *ex;
-    }
-    auto [whole, frac] = cut(body, '.');
-    if ((whole.empty() && frac.empty()) || (!whole.empty() && !parse_uint(whole)) ||
-        (!frac.empty() && !parse_uint(frac))) {
-      return not_rational();
-    }
-    mantissa = std::string(whole) + std::string(frac);
-    exp10 -= static_cast<int64_t>(frac.size());
+    r.mantissa = std::string(num);
+    r.denom = static_cast<int64_t>(*d);
+    return r;
   }
+  size_t e = s.find_first_of("eE");
+  if (e != std::string_view::npos) {
+    auto ex = go::parse_int(s.substr(e + 1));
+    if (!ex || s.substr(e + 1).empty() || *ex > 1000 || *ex < -1000) {
+      return std::nullopt;
+    }
+    r.exp10 = *ex;
+  }
+  auto [whole, frac] = cut(s.substr(0, e), '.');
+  if ((whole.empty() && frac.empty()) || (!whole.empty() && !parse_uint(whole)) ||
+      (!frac.empty() && !parse_uint(frac))) {
+    return std::nullopt;
+  }
+  r.mantissa = std::string(whole) + std::string(frac);
+  r.exp10 -= static_cast<int64_t>(frac.size());
+  return r;
+}
+
+}  // namespace
+
+Result<int64_t> parse_cpus(std::string_view value, std::string_view flag) {
+  auto r = read_rational(value);
+  if (!r) {
+    return bad_flag(flag, value, fmt::format("failed to parse {} as a rational number", value));
+  }
+  r->exp10 += 9;  // nano CPUs
   // Trailing zeros move into the exponent, leading zeros go.
-  while (mantissa.size() > 1 && mantissa.back() == '0') {
-    mantissa.pop_back();
-    ++exp10;
+  std::string& m = r->mantissa;
+  while (m.size() > 1 && m.back() == '0') {
+    m.pop_back();
+    ++r->exp10;
   }
-  mantissa.erase(0, std::min(mantissa.find_first_not_of('0'), mantissa.size() - 1));
-  if (mantissa == "0") {
+  m.erase(0, std::min(m.find_first_not_of('0'), m.size() - 1));
+  if (m == "0") {
     return 0;
   }
-  if (exp10 < 0) {
+  if (r->exp10 < 0) {
     return bad_flag(flag, value, "value is too precise");
   }
-  if (mantissa.size() + static_cast<size_t>(exp10) > 38) {
+  if (m.size() + static_cast<size_t>(r->exp10) > 38) {
     return bad_flag(flag, value, "value is too large");
   }
   unsigned __int128 n = 0;
-  for (char c : mantissa) {
+  for (char c : m) {
     n = n * 10 + static_cast<unsigned>(c - '0');
   }
-  for (int64_t i = 0; i < exp10; ++i) {
+  for (int64_t i = 0; i < r->exp10; ++i) {
     n *= 10;
   }
-  if (n % static_cast<unsigned __int128>(denom) != 0) {
+  auto denom = static_cast<unsigned __int128>(r->denom);
+  if (n % denom != 0) {
     return bad_flag(flag, value, "value is too precise");
   }
-  n /= static_cast<unsigned __int128>(denom);
+  n /= denom;
   if (n > static_cast<unsigned __int128>(INT64_MAX)) {
     return bad_flag(flag, value, "value is too large");
   }
-  return neg ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
+  return r->neg ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
 }
 
-Result<int64_t> parse_go_duration(std::string_view value, std::string_view flag) {
-  auto invalid_duration = [&] {
-    return bad_flag(flag, value, fmt::format("time: invalid duration \"{}\"", value));
+namespace {
+
+constexpr uint64_t kMaxDuration = uint64_t{1} << 63;
+
+// Leading decimal digits of s, consumed. scale (when given) gets 10^digits kept; digits past
+// what 63 bits hold are dropped (fractions) or reported as overflow (whole numbers).
+struct Digits {
+  uint64_t value = 0;
+  double scale = 1;
+  size_t count = 0;
+  bool overflow = false;
+};
+Digits read_digits(std::string_view& s) {
+  Digits d;
+  while (d.count < s.size() && std::isdigit(static_cast<unsigned char>(s[d.count]))) {
+    if (d.value > (kMaxDuration - 1) / 10) {
+      d.overflow = true;
+    } else {
+      d.value = d.value * 10 + static_cast<uint64_t>(s[d.count] - '0');
+      d.scale *= 10;
+    }
+    ++d.count;
+  }
+  s.remove_prefix(d.count);
+  return d;
+}
+
+uint64_t duration_unit(std::string_view name) {
+  static const std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},   {"\xce\xbcs", 1000},
+      {"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
   };
+  for (const auto& [unit, ns] : kUnits) {
+    if (unit == name) {
+      return ns;
+    }
+  }
+  return 0;
+}
+
+// One "<number>[.<fraction>]<unit>" of a Go duration, consumed from s, in nanoseconds. Errors
+// are Go's texts about `whole`.
+Result<uint64_t> duration_term(std::string_view& s, std::string_view whole) {
+  auto bad = [&] { return invalid(fmt::format("time: invalid duration \"{}\"", whole)); };
+  if (!(s[0] == '.' || std::isdigit(static_cast<unsigned char>(s[0])))) {
+    return bad();
+  }
+  Digits integer = read_digits(s);
+  Digits fraction;
+  if (!s.empty() && s[0] == '.') {
+    s.remove_prefix(1);
+    fraction = read_digits(s);
+  }
+  if (integer.overflow || (integer.count == 0 && fraction.count == 0)) {
+    return bad();
+  }
+  size_t u = 0;
+  while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u]))) {
+    ++u;
+  }
+  if (u == 0) {
+    return invalid(fmt::format("time: missing unit in duration \"{}\"", whole));
+  }
+  std::string_view name = s.substr(0, u);
+  s.remove_prefix(u);
+  uint64_t unit = duration_unit(name);
+  if (unit == 0) {
+    return invalid(fmt::format("time: unknown unit \"{}\" in duration \"{}\"", name, whole));
+  }
+  if (integer.value > kMaxDuration / unit) {
+    return bad();
+  }
+  uint64_t v = integer.value * unit;
+  v += static_cast<uint64_t>(static_cast<double>(fraction.value) *
+                             (static_cast<double>(unit) / fraction.scale));
+  if (v > kMaxDuration) {
+    return bad();
+  }
+  return v;
+}
+
+// Go's time.ParseDuration with its bare error texts.
+Result<int64_t> go_duration(std::string_view value) {
   std::string_view s = value;
-  bool neg = false;
+  bool neg = !s.empty() && s[0] == '-';
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
     s.remove_prefix(1);
   }
   if (s == "0") {
     return 0;
   }
   if (s.empty()) {
-    return invalid_duration();
+    return invalid(fmt::format("time: invalid duration \"{}\"", value));
   }
-  static const std::pair<std::string_view, uint64_t> kUnits[] = {
-      {"ns", 1},       {"us", 1000},      {"\xc2\xb5s", 1000},   {"\xce\xbcs", 1000},
-      {"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
-  };
-  constexpr uint64_t kMax = uint64_t{1} << 63;
   uint64_t total = 0;
   while (!s.empty()) {
-    if (!(s[0] == '.' || std::isdigit(static_cast<unsigned char>(s[0])))) {
-      return invalid_duration();
-    }
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
-      if (v > (kMax - 1) / 10) {
-        return invalid_duration();
-      }
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    uint64_t frac = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && std::isdigit(static_cast<unsigned char>(s[j])); ++j) {
-        if (overflow || frac > (kMax - 1) / 10) {
-          overflow = true;  // Go drops the digits it cannot hold
-          continue;
-        }
-        frac = frac * 10 + static_cast<uint64_t>(s[j] - '0');
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) {
-      return invalid_duration();
-    }
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u]))) {
-      ++u;
-    }
-    if (u == 0) {
-      return bad_flag(flag, value, fmt::format("time: missing unit in duration \"{}\"", value));
-    }
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit = 0;
-    for (const auto& [name, ns] : kUnits) {
-      if (name == unit_name) {
-        unit = ns;
-      }
-    }
-    if (unit == 0) {
-      return bad_flag(
-          flag, value,
-          fmt::format("time: unknown unit \"{}\" in duration \"{}\"", unit_name, value));
-    }
-    if (v > kMax / unit) {
-      return invalid_duration();
-    }
-    v *= unit;
-    if (frac > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(frac) * (static_cast<double>(unit) / scale));
-      if (v > kMax) {
-        return invalid_duration();
-      }
-    }
-    total += v;
-    if (total > kMax) {
-      return invalid_duration();
+    total += BERTH_TRY(duration_term(s, value));
+    if (total > kMaxDuration || (!neg && total == kMaxDuration)) {
+      return invalid(fmt::format("time: invalid duration \"{}\"", value));
     }
   }
-  if (neg) {
-    return -static_cast<int64_t>(total - 1) - 1;
+  if (total == kMaxDuration) {
+    return INT64_MIN;  // neg: -2^63 is a valid Duration
   }
-  if (total > kMax - 1) {
-    return invalid_duration();
+  return neg ? -static_cast<int64_t>(total) : static_cast<int64_t>(total);
+}
+
+}  // namespace
+
+Result<int64_t> parse_go_duration(std::string_view value, std::string_view flag) {
+  auto d = go_duration(value);
+  if (!d) {
+    return bad_flag(flag, value, d.error().message());
   }
-  return static_cast<int64_t>(total);
+  return d;
 }
 
 // --- signals ------------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 // where docker's daemon rejects it, the text is the daemon's message without "Error response
 // from daemon: ".
 //
-// The reference is docker 28 (CLI 28.2 and moby's daemon): see docs/dev/runtime.md.
+// The reference is docker 28 (the CLI 28.2 installed here, and moby's daemon). Files:
+// run_options.cc (numbers, signals, restart, names), run_options_env.cc (environment, labels,
+// logging, security), run_options_mounts.cc (-v, --mount, --tmpfs), run_options_net.cc.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +32,7 @@ std::string flag_error_text(std::string_view flag, std::string_view value, std::
 // The same as an InvalidArgument error.
 Error flag_error(std::string_view flag, std::string_view value, std::string_view why);
 
-// --- numbers ------------------------------------------------------------------------------
+// --- numbers -------------------------------------------------------------------------------------
 
 // go-units RAMInBytes: "12", "100b", "512k", "12m", "1.5g", "2 GiB", "1t", "1p"; binary units,
 // case-insensitive, optional "b" or "ib" after the unit letter. Errors as docker's:
@@ -52,7 +54,7 @@ Result<int64_t> parse_int_flag(std::string_view value, std::string_view flag);
 //   invalid argument "5x" for "--health-interval" flag: time: unknown unit "x" in duration "5x"
 Result<int64_t> parse_go_duration(std::string_view value, std::string_view flag);
 
-// --- signals ------------------------------------------------------------------------------
+// --- signals -------------------------------------------------------------------------------------
 
 // A signal as docker reads one (moby/sys/signal): a number 1..64, or a name with or without
 // "SIG" in any case ("SIGTERM", "term", "RTMIN+3", "SIGRTMAX-2"). Error: `invalid signal: X`.
@@ -61,7 +63,7 @@ Result<int> parse_signal(std::string_view value);
 // without a name.
 std::string signal_name(int sig);
 
-// --- restart, names -----------------------------------------------------------------------
+// --- restart, names ------------------------------------------------------------------------------
 
 // "no", "always", "unless-stopped", "on-failure", "on-failure:3"; "" reads as "no". Errors as
 // docker's CLI and daemon:
@@ -85,7 +87,7 @@ Result<void> validate_capabilities(const std::vector<std::string>& add,
 // earlier one.
 Result<std::vector<UlimitSpec>> parse_ulimit_flags(const std::vector<std::string>& values);
 
-// --- environment and labels ---------------------------------------------------------------
+// --- environment and labels ----------------------------------------------------------------------
 
 // Looks a variable up in our environment; nullopt when unset. Tests pass their own.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& key)>;
@@ -110,14 +112,15 @@ Result<std::vector<std::string>> parse_env_file(const std::string& path,
 //   invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x
 Result<std::optional<std::string>> expand_env_flag(std::string_view value,
                                                    const EnvLookup& lookup = lookup_process_env);
-// --label-file files, then -l values (later wins): "k=v", a bare "k" is k="". Errors:
+// --label-file files, then -l values (later wins): "k=v"; a bare "k" flag is k="" while a bare
+// "k" line in a file is dropped, as docker does. Errors:
 //   invalid argument "a b=1" for "-l, --label" flag: label 'a b' contains whitespaces
 //   invalid argument "=x" for "-l, --label" flag: invalid label '=x': empty name
 // and parse_env_file's for the files.
 Result<std::map<std::string, std::string>> parse_label_flags(
     const std::vector<std::string>& labels, const std::vector<std::string>& label_files);
 
-// --- volumes and mounts (run_options_mounts.cc) -------------------------------------------
+// --- volumes and mounts --------------------------------------------------------------------------
 
 // One -v value, after docker's CLI and daemon checks.
 struct VolumeFlag {
@@ -163,7 +166,7 @@ Result<MountSpec> parse_mount_flag(std::string_view value, std::string_view cwd 
 //   invalid tmpfs option "foo"
 Result<std::pair<std::string, std::string>> parse_tmpfs_flag(std::string_view value);
 
-// --- logging and security -----------------------------------------------------------------
+// --- logging and security ------------------------------------------------------------------------
 
 // What the json-file writer needs, from LogConfig::config.
 struct JsonFileLogOptions {
@@ -196,7 +199,7 @@ Result<JsonFileLogOptions> parse_log_opts(const LogConfig& config);
 //   compacting json for seccomp profile (p.json) failed: <parser's reason>
 Result<std::vector<std::string>> parse_security_opts(const std::vector<std::string>& values);
 
-// --- network (run_options_net.cc) ---------------------------------------------------------
+// --- network -------------------------------------------------------------------------------------
 
 // --network/--net: "none" or "host"; "" is berth's default, "none". Anything else (bridge,
 // "default", user-defined networks, container:<id>) is refused: bridge networks arrive later.

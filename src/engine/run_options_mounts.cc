@@ -241,94 +241,127 @@ struct MountExtras {
   std::string unsupported;  // the first option berth cannot represent yet
 };
 
-// One key=value field of --mount; returns the reason for a bad one (docker CLI 28's text).
-Result<void> mount_field(MountSpec& m, MountExtras& x, const std::string& field,
-                         std::string_view cwd) {
+// One field of a --mount value, split at its first '='.
+struct Field {
+  const std::string& text;
+  std::string key;  // lowercased, as docker's CLI does
+  std::string_view val;
   bool has_value = false;
-  auto [raw_key, val] = cut(field, '=', &has_value);
-  std::string key = to_lower(raw_key);
-  auto bad_value = [&] { return invalid(fmt::format("invalid value for {}: {}", key, val)); };
-  auto boolean = [&](bool& out) -> Result<void> {
-    auto b = has_value ? go::parse_bool(val) : std::optional<bool>(true);
-    if (!b) {
-      return bad_value();
-    }
-    out = *b;
-    return {};
-  };
-  if (!has_value && key != "readonly" && key != "ro" && key != "volume-nocopy" &&
-      key != "bind-nonrecursive") {
-    return invalid(fmt::format("invalid field '{}' must be a key=value pair", field));
+};
+
+tl::unexpected<Error> bad_value(const Field& f) {
+  return invalid(fmt::format("invalid value for {}: {}", f.key, f.val));
+}
+
+// A boolean option: bare means true, else Go's ParseBool.
+Result<void> field_bool(const Field& f, bool& out) {
+  auto b = f.has_value ? go::parse_bool(f.val) : std::optional<bool>(true);
+  if (!b) {
+    return bad_value(f);
   }
-  if (key == "type") {
-    m.type = to_lower(val);
-  } else if (key == "source" || key == "src") {
-    m.source = absolute_source(val, cwd);
-  } else if (key == "target" || key == "dst" || key == "destination") {
-    m.target = std::string(val);
-  } else if (key == "readonly" || key == "ro") {
-    return boolean(m.read_only);
-  } else if (key == "consistency") {
-    // Linux ignores it, as docker does.
-  } else if (key == "bind-propagation") {
-    x.bind_opts = true;
-    m.bind_propagation = to_lower(val);
-  } else if (key == "bind-nonrecursive") {
-    x.bind_opts = true;
-    return boolean(m.bind_nonrecursive);
-  } else if (key == "bind-recursive") {
-    x.bind_opts = true;
-    if (val == "disabled") {
+  out = *b;
+  return {};
+}
+
+// bind-* options; false when f is none of them.
+Result<bool> bind_field(MountSpec& m, MountExtras& x, const Field& f) {
+  if (f.key == "bind-propagation") {
+    m.bind_propagation = to_lower(f.val);
+  } else if (f.key == "bind-nonrecursive") {
+    BERTH_CHECK(field_bool(f, m.bind_nonrecursive));
+  } else if (f.key == "bind-recursive") {
+    if (f.val == "disabled") {
       m.bind_nonrecursive = true;
-    } else if (val == "writable") {
+    } else if (f.val == "writable") {
       x.ro_nonrecursive = true;
       x.unsupported = "bind-recursive=writable";
-    } else if (val == "readonly") {
+    } else if (f.val == "readonly") {
       x.ro_force_recursive = true;
-    } else if (val != "enabled") {
+    } else if (f.val != "enabled") {
       return invalid(fmt::format(
           "invalid value for {}: {} (must be \"enabled\", \"disabled\", \"writable\", or "
           "\"readonly\")",
-          key, val));
+          f.key, f.val));
     }
-  } else if (key == "volume-nocopy") {
-    x.volume_opts = true;
-    return boolean(m.volume_nocopy);
-  } else if (key == "volume-label") {
-    x.volume_opts = true;
-    auto [k, v] = cut(val, '=');
+  } else {
+    return false;
+  }
+  x.bind_opts = true;
+  return true;
+}
+
+// volume-* options; false when f is none of them.
+Result<bool> volume_field(MountSpec& m, MountExtras& x, const Field& f) {
+  if (f.key == "volume-nocopy") {
+    BERTH_CHECK(field_bool(f, m.volume_nocopy));
+  } else if (f.key == "volume-label") {
+    auto [k, v] = cut(f.val, '=');
     if (!k.empty()) {
       m.volume_labels[std::string(k)] = std::string(v);
     }
-  } else if (key == "volume-driver") {
-    x.volume_opts = true;
-    if (val != "local" && x.unsupported.empty()) {
-      x.unsupported = fmt::format("volume driver \"{}\" (only \"local\")", val);
+  } else if (f.key == "volume-driver") {
+    if (f.val != "local" && x.unsupported.empty()) {
+      x.unsupported = fmt::format("volume driver \"{}\" (only \"local\")", f.val);
     }
-  } else if (key == "volume-subpath" || key == "volume-opt") {
-    x.volume_opts = true;
-    x.unsupported = x.unsupported.empty() ? key : x.unsupported;
-  } else if (key == "image-subpath") {
-    x.image_opts = true;
-  } else if (key == "tmpfs-size") {
-    x.tmpfs_opts = true;
-    auto size = parse_bytes(val, "--mount");
+  } else if (f.key == "volume-subpath" || f.key == "volume-opt") {
+    x.unsupported = x.unsupported.empty() ? f.key : x.unsupported;
+  } else {
+    return false;
+  }
+  x.volume_opts = true;
+  return true;
+}
+
+// tmpfs-* options; false when f is none of them.
+Result<bool> tmpfs_field(MountSpec& m, MountExtras& x, const Field& f) {
+  if (f.key == "tmpfs-size") {
+    auto size = parse_bytes(f.val, "--mount");
     if (!size) {
-      return bad_value();
+      return bad_value(f);
     }
     m.tmpfs_size = *size;
-  } else if (key == "tmpfs-mode") {
-    x.tmpfs_opts = true;
+  } else if (f.key == "tmpfs-mode") {
+    std::string v(f.val);
     char* end = nullptr;
-    std::string v(val);
     unsigned long mode =
         v.empty() || v[0] == '-' || v[0] == '+' ? 0 : std::strtoul(v.c_str(), &end, 8);
     if (end == nullptr || *end != '\0' || mode > 0xffffffffUL) {
-      return bad_value();
+      return bad_value(f);
     }
     m.tmpfs_mode = static_cast<uint32_t>(mode);
   } else {
-    return invalid(fmt::format("unexpected key '{}' in '{}'", key, field));
+    return false;
+  }
+  x.tmpfs_opts = true;
+  return true;
+}
+
+// One key=value field of --mount; errors are docker CLI 28's texts.
+Result<void> mount_field(MountSpec& m, MountExtras& x, const std::string& text,
+                         std::string_view cwd) {
+  Field f{text, "", {}, false};
+  auto [raw_key, val] = cut(text, '=', &f.has_value);
+  f.key = to_lower(raw_key);
+  f.val = val;
+  if (!f.has_value && f.key != "readonly" && f.key != "ro" && f.key != "volume-nocopy" &&
+      f.key != "bind-nonrecursive") {
+    return invalid(fmt::format("invalid field '{}' must be a key=value pair", text));
+  }
+  if (f.key == "type") {
+    m.type = to_lower(f.val);
+  } else if (f.key == "source" || f.key == "src") {
+    m.source = absolute_source(f.val, cwd);
+  } else if (f.key == "target" || f.key == "dst" || f.key == "destination") {
+    m.target = std::string(f.val);
+  } else if (f.key == "readonly" || f.key == "ro") {
+    return field_bool(f, m.read_only);
+  } else if (f.key == "consistency") {
+    // Linux ignores it, as docker does.
+  } else if (f.key == "image-subpath") {
+    x.image_opts = true;
+  } else if (!BERTH_TRY(bind_field(m, x, f)) && !BERTH_TRY(volume_field(m, x, f)) &&
+             !BERTH_TRY(tmpfs_field(m, x, f))) {
+    return invalid(fmt::format("unexpected key '{}' in '{}'", f.key, text));
   }
   return {};
 }

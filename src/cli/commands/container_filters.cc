@@ -45,7 +45,7 @@ Result<void> check_filter_values(ContainerFilters& f) {
   static const std::set<std::string> states = {"created",  "running", "paused", "restarting",
                                                "removing", "exited",  "dead"};
   static const std::set<std::string> healths = {"none", "starting", "healthy", "unhealthy"};
-  for (const auto& v : f.values["status"]) {
+  for (const auto& v : f.get("status")) {
     if (!states.count(v)) {
       return invalid_filter("status", v,
                             fmt::format("invalid value for state ({}): must be one of created, "
@@ -53,7 +53,7 @@ Result<void> check_filter_values(ContainerFilters& f) {
                                         v));
     }
   }
-  for (const auto& v : f.values["health"]) {
+  for (const auto& v : f.get("health")) {
     if (!healths.count(v)) {
       return invalid_filter(
           "health", v,
@@ -62,7 +62,7 @@ Result<void> check_filter_values(ContainerFilters& f) {
                       v));
     }
   }
-  for (const auto& v : f.values["exited"]) {
+  for (const auto& v : f.get("exited")) {
     auto code = parse_go_int(v);
     if (!code) {
       return invalid_filter("exited", v,
@@ -71,7 +71,7 @@ Result<void> check_filter_values(ContainerFilters& f) {
     f.exited.push_back(*code);
   }
   for (const char* key : {"publish", "expose"}) {
-    for (const auto& v : f.values[key]) {
+    for (const auto& v : f.get(key)) {
       if (v.find(':') != std::string::npos) {
         return fail(Code::kInvalidArgument,
                     fmt::format("filter for '{}' should not contain ':': {}", key, v));
@@ -79,7 +79,7 @@ Result<void> check_filter_values(ContainerFilters& f) {
     }
   }
   if (f.has("is-task")) {
-    const auto& v = f.values["is-task"];
+    const auto& v = f.get("is-task");
     bool is_true = v.count("1") || v.count("true");
     bool is_false = v.count("0") || v.count("false");
     if (is_true == is_false) {
@@ -91,22 +91,25 @@ Result<void> check_filter_values(ContainerFilters& f) {
   return {};
 }
 
-// Go's regexp.MatchString over any of the values (an exact value always matches); a value that
-// is not a valid expression matches nothing, as in docker.
-bool match_any(const std::set<std::string>& values, const std::string& source) {
-  if (values.count(source)) {
-    return true;
-  }
-  for (const auto& v : values) {
-    try {
-      if (std::regex_search(source, std::regex(v))) {
-        return true;
+// docker's name filter: each value as an (unanchored) regular expression. A value that is not a
+// valid expression matches only itself, as docker skips it after the exact comparison.
+struct NamePatterns {
+  explicit NamePatterns(const std::set<std::string>& values) : exact(values) {
+    for (const auto& v : values) {
+      try {
+        regexes.emplace_back(v);
+      } catch (const std::regex_error&) {
       }
-    } catch (const std::regex_error&) {
     }
   }
-  return false;
-}
+  bool match(const std::string& source) const {
+    return exact.count(source) > 0 ||
+           std::any_of(regexes.begin(), regexes.end(),
+                       [&](const std::regex& r) { return std::regex_search(source, r); });
+  }
+  const std::set<std::string>& exact;
+  std::vector<std::regex> regexes;
+};
 
 // docker's MatchKVList: every "key" or "key=value" must be among the labels.
 bool match_labels(const std::set<std::string>& values,
@@ -157,19 +160,19 @@ bool passes_late_filters(const engine::Container& c, const ContainerFilters& f) 
       return false;
     }
   }
-  if (f.has("status") && !f.values.at("status").count(c.state.status)) {
+  if (f.has("status") && !f.get("status").count(c.state.status)) {
     return false;
   }
-  if (f.has("health") && !f.values.at("health").count(container_health(c.state))) {
+  if (f.has("health") && !f.get("health").count(container_health(c.state))) {
     return false;
   }
-  if (f.has("volume") && !match_volume(f.values.at("volume"), c)) {
+  if (f.has("volume") && !match_volume(f.get("volume"), c)) {
     return false;
   }
   if (f.ancestor_ids && !f.ancestor_ids->count(c.image_id)) {
     return false;
   }
-  if (f.has("network") && !f.values.at("network").count(container_networks(c.host_config))) {
+  if (f.has("network") && !f.get("network").count(container_networks(c.host_config))) {
     return false;
   }
   // berth publishes no ports yet: a publish or expose filter matches nothing; berth containers
@@ -177,23 +180,21 @@ bool passes_late_filters(const engine::Container& c, const ContainerFilters& f) 
   if (f.has("publish") || f.has("expose")) {
     return false;
   }
-  if (f.has("is-task") &&
-      (f.values.at("is-task").count("1") || f.values.at("is-task").count("true"))) {
+  if (f.has("is-task") && (f.get("is-task").count("1") || f.get("is-task").count("true"))) {
     return false;
   }
   return true;
 }
 
 bool passes_early_filters(const engine::Container& c, const ContainerFilters& f,
-                          const std::vector<engine::Container>& all) {
-  if (f.has("name") && !match_any(f.values.at("name"), c.name) &&
-      !match_any(f.values.at("name"), "/" + c.name)) {
+                          const NamePatterns& names, const std::vector<engine::Container>& all) {
+  if (f.has("name") && !names.match(c.name) && !names.match("/" + c.name)) {
     return false;
   }
-  if (f.has("id") && !match_id(f.values.at("id"), c, all)) {
+  if (f.has("id") && !match_id(f.get("id"), c, all)) {
     return false;
   }
-  if (f.has("label") && !match_labels(f.values.at("label"), c.config.labels)) {
+  if (f.has("label") && !match_labels(f.get("label"), c.config.labels)) {
     return false;
   }
   return true;
@@ -264,6 +265,7 @@ Result<std::vector<const engine::Container*>> select_containers(
     since = BERTH_TRY(resolve_in(newest_first, *f.since));
   }
   all = all || f.has("status");
+  NamePatterns names(f.get("name"));
   std::vector<const engine::Container*> out;
   for (const auto& c : newest_first) {
     if (before) {
@@ -278,7 +280,7 @@ Result<std::vector<const engine::Container*>> select_containers(
     if (!container_is_up(c.state) && !all && limit <= 0) {
       continue;
     }
-    if (!passes_early_filters(c, f, newest_first)) {
+    if (!passes_early_filters(c, f, names, newest_first)) {
       continue;
     }
     if (limit > 0 && out.size() == static_cast<size_t>(limit)) {

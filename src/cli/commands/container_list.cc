@@ -22,13 +22,16 @@ namespace berth::cli {
 
 namespace {
 
+// docker's formats (formatter.NewContainerFormat), with \t and \n as the two-character escapes
+// the formatter turns into tabs and newlines.
 constexpr std::string_view kTable =
-    "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{."
-    "Names}}";
+    R"(table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t)"
+    R"({{.Ports}}\t{{.Names}})";
 constexpr std::string_view kRaw =
-    "container_id: {{.ID}}\\nimage: {{.Image}}\\ncommand: {{.Command}}\\ncreated_at: "
-    "{{.CreatedAt}}\\nstate: {{- pad .State 1 0}}\\nstatus: {{- pad .Status 1 0}}\\nnames: "
-    "{{.Names}}\\nlabels: {{- pad .Labels 1 0}}\\nports: {{- pad .Ports 1 0}}\\n";
+    R"(container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.Command}}\n)"
+    R"(created_at: {{.CreatedAt}}\n)"
+    R"(state: {{- pad .State 1 0}}\nstatus: {{- pad .Status 1 0}}\nnames: {{.Names}}\n)"
+    R"(labels: {{- pad .Labels 1 0}}\nports: {{- pad .Ports 1 0}}\n)";
 
 // Go's zero time.Time, which docker's records print as "0001-01-01T00:00:00Z".
 bool is_zero_time(const std::string& t) {
@@ -45,15 +48,6 @@ int64_t time_nanos(const std::string& t) {
 // units.HumanDuration of now - t.
 std::string since(int64_t t_nanos, int64_t now_nanos) {
   return human_duration((now_nanos - t_nanos) / 1000000000);
-}
-
-// docker's health part of the status: "health: starting", "healthy", "unhealthy" (an unset
-// status reads as unhealthy, as docker's Health.Status()).
-std::string health_text(const engine::Health& h) {
-  if (h.status == "starting") {
-    return "health: starting";
-  }
-  return h.status.empty() ? "unhealthy" : h.status;
 }
 
 bool is_rune_start(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
@@ -88,7 +82,8 @@ std::string container_status_text(const engine::ContainerState& s, int64_t now_n
     }
     std::string out = "Up " + since(time_nanos(s.started_at), now_nanos);
     if (s.health) {
-      out += " (" + health_text(*s.health) + ")";
+      std::string health = container_health(s);
+      out += " (" + (health == "starting" ? "health: " + health : health) + ")";
     }
     return out;
   }

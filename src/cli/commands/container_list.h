@@ -107,6 +107,12 @@ struct ContainerFilters {
   std::optional<std::set<std::string>> ancestor_ids;
 
   bool has(const std::string& key) const { return values.count(key) > 0; }
+  // The values of key; empty when it was not given.
+  const std::set<std::string>& get(const std::string& key) const {
+    static const std::set<std::string> kNone;
+    auto it = values.find(key);
+    return it == values.end() ? kNone : it->second;
+  }
 };
 
 // Parses "key=value" strings. InvalidArgument: "bad format of filter (expected name=value): x",

@@ -171,8 +171,8 @@ void add_container_create_flags(CLI::App* cmd, RunFlags& f, bool run) {
   cmd->validate_positionals();
   cmd->add_option_function<std::string>(
          "IMAGE", [](const std::string&) {}, "The image, then the command and its arguments")
-      ->check(CLI::Validator([](std::string&) { return std::string("not a flag"); },
-                             "IMAGE [COMMAND] [ARG...]"));
+      ->type_name("[COMMAND] [ARG...]")
+      ->check(CLI::Validator([](std::string&) { return std::string("not a flag"); }, ""));
   Adder a{cmd};
   if (run) {
     a.flag("-d,--detach", f.detach, "Run container in background and print container ID");

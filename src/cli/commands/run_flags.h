@@ -108,8 +108,12 @@ RunEnvironment process_run_environment();
 // The request's config holds only what the flags say; the engine merges the image's defaults.
 // --entrypoint "" gives entrypoint_set with an empty entrypoint list. --no-healthcheck gives
 // no_healthcheck and a healthcheck of ["NONE"]; --health-* give a HealthConfig with test
-// ["CMD-SHELL", cmd] (empty test without --health-cmd: the image's is kept). Errors are
-// InvalidArgument, one line (or a file's read error).
+// ["CMD-SHELL", cmd] (empty test without --health-cmd: the image's is kept). -v values go to
+// host_config.binds as docker sends them ("./d:/d" made absolute; anonymous "/d" too); -p and
+// --expose add their container ports to exposed_ports. run -d clears the attach settings.
+// Left to the caller (validated here when docker does so early): detach, sig_proxy,
+// detach_keys, pull, quiet, cidfile, the -p host bindings and -P. Errors are InvalidArgument,
+// one line (or a file's read error).
 Result<engine::CreateRequest> to_create_request(const RunFlags& f, const RunEnvironment& env);
 Result<engine::CreateRequest> to_create_request(const RunFlags& f);
 

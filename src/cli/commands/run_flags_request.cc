@@ -226,7 +226,53 @@ Result<void> container_config(const RunFlags& f, const RunEnvironment& env, Crea
   return {};
 }
 
-// docker's checks of memory and CPU settings (CLI parse, then the daemon's resource checks).
+// The daemon's memory checks (reservation has no place in HostConfig yet, but is checked).
+Result<void> check_memory(const HostConfig& h, int64_t reservation) {
+  if (h.memory != 0 && h.memory < kMinMemory) {
+    return invalid("Minimum memory limit allowed is 6MB");
+  }
+  if (h.memory > 0 && h.memory_swap > 0 && h.memory_swap < h.memory) {
+    return invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
+  }
+  if (h.memory == 0 && h.memory_swap > 0) {
+    return invalid("You should always set the Memory limit when using Memoryswap limit, see usage");
+  }
+  if (reservation > 0 && reservation < kMinMemory) {
+    return invalid("Minimum memory reservation allowed is 6MB");
+  }
+  if (h.memory > 0 && reservation > 0 && h.memory < reservation) {
+    return invalid("Minimum memory limit can not be less than memory reservation limit, see usage");
+  }
+  return {};
+}
+
+// The daemon's CPU checks; online_cpus bounds --cpus as docker's runtime.NumCPU() does.
+Result<void> check_cpu(const HostConfig& h, int online_cpus) {
+  if (h.nano_cpus > 0 && h.cpu_period > 0) {
+    return invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+  }
+  if (h.nano_cpus > 0 && h.cpu_quota > 0) {
+    return invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+  }
+  if (h.nano_cpus < 0 || h.nano_cpus > int64_t{online_cpus} * 1000000000) {
+    return invalid(fmt::format(
+        "range of CPUs is from 0.01 to {0}.00, as there are only {0} CPUs available", online_cpus));
+  }
+  if (h.cpu_period != 0 && (h.cpu_period < 1000 || h.cpu_period > 1000000)) {
+    return invalid(
+        "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
+  }
+  if (h.cpu_quota > 0 && h.cpu_quota < 1000) {
+    return invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
+  }
+  if (h.cpu_shares < 0) {
+    return invalid(
+        fmt::format("invalid CPU shares ({}): value must be a positive integer", h.cpu_shares));
+  }
+  return {};
+}
+
+// Memory, CPU, pids, /dev/shm and ulimits: the flags' values, then the daemon's checks.
 Result<void> resources(const RunFlags& f, const RunEnvironment& env, HostConfig& h) {
   auto bytes = [](const std::optional<std::string>& raw, std::string_view flag) {
     return optional_value<int64_t>(
@@ -250,44 +296,8 @@ Result<void> resources(const RunFlags& f, const RunEnvironment& env, HostConfig&
     h.pids_limit = pids > 0 ? std::optional<int64_t>(pids) : std::nullopt;  // <= 0: unlimited
   }
   h.ulimits = BERTH_TRY(engine::parse_ulimit_flags(f.ulimits));
-  if (h.memory != 0 && h.memory < kMinMemory) {
-    return invalid("Minimum memory limit allowed is 6MB");
-  }
-  if (h.memory > 0 && h.memory_swap > 0 && h.memory_swap < h.memory) {
-    return invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
-  }
-  if (h.memory == 0 && h.memory_swap > 0) {
-    return invalid("You should always set the Memory limit when using Memoryswap limit, see usage");
-  }
-  if (reservation > 0 && reservation < kMinMemory) {
-    return invalid("Minimum memory reservation allowed is 6MB");
-  }
-  if (h.memory > 0 && reservation > 0 && h.memory < reservation) {
-    return invalid("Minimum memory limit can not be less than memory reservation limit, see usage");
-  }
-  if (h.nano_cpus > 0 && h.cpu_period > 0) {
-    return invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
-  }
-  if (h.nano_cpus > 0 && h.cpu_quota > 0) {
-    return invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
-  }
-  if (h.nano_cpus < 0 || h.nano_cpus > int64_t{env.online_cpus} * 1000000000) {
-    return invalid(
-        fmt::format("range of CPUs is from 0.01 to {0}.00, as there are only {0} CPUs available",
-                    env.online_cpus));
-  }
-  if (h.cpu_period != 0 && (h.cpu_period < 1000 || h.cpu_period > 1000000)) {
-    return invalid(
-        "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
-  }
-  if (h.cpu_quota > 0 && h.cpu_quota < 1000) {
-    return invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
-  }
-  if (h.cpu_shares < 0) {
-    return invalid(
-        fmt::format("invalid CPU shares ({}): value must be a positive integer", h.cpu_shares));
-  }
-  return {};
+  BERTH_CHECK(check_memory(h, reservation));
+  return check_cpu(h, env.online_cpus);
 }
 
 // "./data:/data" → "/abs/data:/data", as docker's CLI sends a relative bind.

@@ -98,7 +98,10 @@ TEST_F(VolumesTest, CreateMakesTheDataDirAndRecordWithDockersModes) {
 }
 
 TEST_F(VolumesTest, ARelativeRootGivesAbsoluteMountpoints) {
-  std::string cwd = ::getcwd(nullptr, 0);
+  char* here = ::getcwd(nullptr, 0);
+  ASSERT_NE(here, nullptr);
+  std::string cwd = here;
+  ::free(here);
   ASSERT_EQ(::chdir(tmp_.path().c_str()), 0);
   auto v = Volumes::open("rel");
   ASSERT_EQ(::chdir(cwd.c_str()), 0);
