@@ -304,8 +304,10 @@ TEST_F(Copy, BadArgumentsAndMissingPaths) {
                       "Could not find the file /nonexistent in container c");
   expect_daemon_error(berth({"cp", sb().work("aa"), sb().work("bb")}),
                       "must specify at least one container source");
-  expect_daemon_error(berth({"cp", "cc:/a", "cc:/b"}), "copying between containers is not supported");
-  expect_daemon_error(berth({"cp", "cc:/etc/hostname", sb().work("missing/")}), "no such directory");
+  expect_daemon_error(berth({"cp", "cc:/a", "cc:/b"}),
+                      "copying between containers is not supported");
+  expect_daemon_error(berth({"cp", "cc:/etc/hostname", sb().work("missing/")}),
+                      "no such directory");
   write_file(sb().work("file"), "f");
   expect_daemon_error(berth({"cp", "cc:/etc", sb().work("file")}), "cannot copy directory");
   expect_daemon_error(berth({"cp", "cc:/etc/hostname/", sb().work("y")}), "not a directory");
