@@ -16,6 +16,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "engine/container_manage.h"
+#include "engine/container_prepare.h"
 #include "engine/container_store.h"
 #include "runtime/rootfs.h"
 #include "store/layer_apply.h"
@@ -80,17 +81,7 @@ Result<void> RootfsView::mount_stopped(const ContainerStore& cs, const Container
   BERTH_CHECK(mkdir_p(base, 0700));
   std::string point = base + "/" + c.id.substr(0, 12) + "-" + random_hex(8);
   BERTH_CHECK(mkdir_p(point, 0700));
-  runtime::RootfsLayers layers;
-  layers.lowerdirs = c.layer_dirs;
-  if (layers.lowerdirs.empty()) {
-    layers.lowerdirs.push_back(cs.dir(c.id) + "/empty");
-    BERTH_CHECK(mkdir_p(layers.lowerdirs.back(), 0755));
-  }
-  layers.upperdir = cs.dir(c.id) + "/upper";
-  layers.workdir = cs.dir(c.id) + "/work";
-  BERTH_CHECK(mkdir_p(layers.upperdir, 0755));
-  BERTH_CHECK(mkdir_p(layers.workdir, 0700));
-  if (auto r = runtime::mount_rootfs(layers, point); !r) {
+  if (auto r = mount_container_rootfs(cs, c, point); !r) {
     ::rmdir(point.c_str());
     return r;
   }

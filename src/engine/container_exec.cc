@@ -2,10 +2,11 @@
 // waits for it (docker's exec, without a daemon in between).
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -68,13 +69,7 @@ Result<int> Engine::exec_container(std::string_view name_or_id, const ExecReques
   if (request.detach) {
     spec.stdio[0] = spec.stdio[1] = spec.stdio[2] = null.get();
   } else if (request.tty) {
-    master = UniqueFd(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    char name[128];
-    if (!master || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0 ||
-        ::ptsname_r(master.get(), name, sizeof name) != 0) {
-      return fail_errno("creating a pty for exec");
-    }
-    slave = UniqueFd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    std::tie(master, slave) = BERTH_TRY(runtime::open_pty());
     spec.stdio[0] = spec.stdio[1] = spec.stdio[2] = slave.get();
     spec.tty = true;
   } else {

@@ -127,7 +127,8 @@ void ContainerHooks::restart_failed(const Error& error) {
   update_state([&](ContainerState& s) {
     s.status = "exited";
     s.error = error.str();
-    s.exit_code = start_failure_exit(s.error) == 125 ? 128 : start_failure_exit(s.error);
+    int code = start_failure_exit(s.error);
+    s.exit_code = code == 125 ? 128 : code;
     s.monitor_pid = 0;
     s.monitor_start_time = 0;
   });

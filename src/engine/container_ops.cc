@@ -18,6 +18,7 @@
 #include "engine/container_prepare.h"
 #include "engine/container_store.h"
 #include "engine/engine.h"
+#include "engine/run_options.h"
 #include "sys/cgroup.h"
 
 namespace berth::engine {
@@ -115,7 +116,8 @@ Result<void> Engine::kill_container(std::string_view name_or_id, int signal) {
   return signal_process(init.get(), signal);
 }
 
-Result<void> Engine::stop_container(std::string_view name_or_id, std::optional<int> timeout) {
+Result<void> Engine::stop_container(std::string_view name_or_id, std::optional<int> timeout,
+                                    std::optional<int> signal) {
   auto c = BERTH_TRY(find_container(name_or_id));
   ContainerStore cs(options_.root, options_.runroot);
   if (!is_active(c.state)) {
@@ -128,7 +130,11 @@ Result<void> Engine::stop_container(std::string_view name_or_id, std::optional<i
     if (auto cg = sys::Cgroup::open(cs.cgroup_path(c.id)); cg && c.state.status == "paused") {
       (void)cg->thaw();
     }
-    BERTH_CHECK(signal_process(init.get(), stop_signal_number(c.config.stop_signal)));
+    if (!signal) {
+      signal =
+          c.config.stop_signal.empty() ? SIGTERM : BERTH_TRY(parse_signal(c.config.stop_signal));
+    }
+    BERTH_CHECK(signal_process(init.get(), *signal));
     if (secs < 0 || !wait_exit(init.get(), secs * 1000)) {
       if (secs >= 0) {
         BERTH_CHECK(signal_process(init.get(), SIGKILL));

@@ -256,12 +256,8 @@ Result<sys::MountPlan> mount_plan(const Container& c, const std::string& merged,
 
 }  // namespace
 
-Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c) {
-  UndoStack undo;
-  std::string run_dir = cs.run_dir(c.id);
-  std::string merged = cs.merged(c.id);
-  BERTH_CHECK(mkdir_p(merged, 0755));
-  undo.add([run_dir] { (void)remove_tree(run_dir); });
+Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c,
+                                    const std::string& target) {
   runtime::RootfsLayers layers;
   layers.lowerdirs = c.layer_dirs;
   if (layers.lowerdirs.empty()) {
@@ -271,7 +267,16 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
   }
   layers.upperdir = cs.dir(c.id) + "/upper";
   layers.workdir = cs.dir(c.id) + "/work";
-  BERTH_CHECK(runtime::mount_rootfs(layers, merged));
+  return runtime::mount_rootfs(layers, target);
+}
+
+Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c) {
+  UndoStack undo;
+  std::string run_dir = cs.run_dir(c.id);
+  std::string merged = cs.merged(c.id);
+  BERTH_CHECK(mkdir_p(merged, 0755));
+  undo.add([run_dir] { (void)remove_tree(run_dir); });
+  BERTH_CHECK(mount_container_rootfs(cs, c, merged));
   undo.add([merged] { (void)runtime::unmount_rootfs(merged); });
   auto rootfd = BERTH_TRY(open_dir(merged));
   BERTH_CHECK(populate_volumes(c, rootfd.get()));
@@ -338,27 +343,6 @@ Result<void> release_container(const ContainerStore& cs, const std::string& id) 
     return tl::unexpected(*first);
   }
   return {};
-}
-
-int stop_signal_number(const std::string& name) {
-  if (name.empty()) {
-    return SIGTERM;
-  }
-  if (auto n = parse_uint(name); n && *n > 0 && *n < NSIG) {
-    return static_cast<int>(*n);
-  }
-  std::string s = name;
-  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
-  if (s.rfind("SIG", 0) == 0) {
-    s = s.substr(3);
-  }
-  for (int sig = 1; sig < NSIG; ++sig) {
-    const char* abbrev = ::sigabbrev_np(sig);
-    if (abbrev != nullptr && s == abbrev) {
-      return sig;
-    }
-  }
-  return SIGTERM;
 }
 
 }  // namespace berth::engine

@@ -20,6 +20,10 @@ struct Prepared {
   std::vector<std::string> warnings;  // for the CLI to print (clamped ulimits...)
 };
 
+// Mounts c's overlay (its image layers under its upper dir) on target, an existing directory.
+Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c,
+                                    const std::string& target);
+
 // Mounts the rootfs at cs.merged(c.id), creates the cgroup (replacing a stale one left by a
 // crashed monitor) and resolves the spec. On failure everything it made is undone.
 Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c);
@@ -34,9 +38,5 @@ Result<runtime::InitSpec> prepare_exec(const ContainerStore& cs, const Container
 // removes it, unmounts the rootfs and removes the run directory. Idempotent; reports the first
 // failure after trying every step.
 Result<void> release_container(const ContainerStore& cs, const std::string& id);
-
-// The signal number of a docker stop signal ("SIGTERM", "TERM", "15"); SIGTERM when empty or
-// unknown.
-int stop_signal_number(const std::string& name);
 
 }  // namespace berth::engine

@@ -124,9 +124,11 @@ class Engine {
   // its exit code (0 at once with detach). Conflict when the container is not running; exec
   // errors as start's.
   Result<int> exec_container(std::string_view name_or_id, const ExecRequest& request);
-  // Sends the stop signal, waits timeout seconds (nullopt: the container's --stop-timeout,
-  // else 10), then SIGKILL; returns once the container is down. A stopped container is fine.
-  Result<void> stop_container(std::string_view name_or_id, std::optional<int> timeout);
+  // Sends the stop signal (signal, else the container's --stop-signal/STOPSIGNAL, else
+  // SIGTERM), waits timeout seconds (nullopt: the container's --stop-timeout, else 10), then
+  // SIGKILL; returns once the container is down. A stopped container is fine.
+  Result<void> stop_container(std::string_view name_or_id, std::optional<int> timeout,
+                              std::optional<int> signal = std::nullopt);
   // Sends a signal to the init. Conflict when the container is not running.
   Result<void> kill_container(std::string_view name_or_id, int signal);
   // Removes a stopped container (force: kills a running one first); volumes: also its

@@ -69,18 +69,7 @@ void handle_control(Attachment& a, int master) {
 
 Result<void> Monitor::make_stdio() {
   if (options_.tty) {
-    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0) {
-      return fail_errno("creating the container's pty");
-    }
-    char name[128];
-    if (::ptsname_r(master.get(), name, sizeof name) != 0) {
-      return fail_errno("creating the container's pty");
-    }
-    UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) {
-      return fail_errno("opening the container's pty");
-    }
+    auto [master, slave] = BERTH_TRY(runtime::open_pty());
     child_out_ = std::move(slave);
     master_ = std::move(master);
     spec_.stdio[0] = spec_.stdio[1] = spec_.stdio[2] = child_out_.get();

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -290,7 +291,8 @@ Code failure_code(const Failure& f) {
 
 }  // namespace
 
-Result<PendingInit> clone_init(const InitSpec& spec) {
+Result<PendingInit> PendingInit::clone_child(const InitSpec& spec, unsigned long flags,
+                                             const char* what) {
   int sync[2], errp[2];
   if (::pipe2(sync, O_CLOEXEC) < 0) {
     return fail_errno("creating the sync pipe");
@@ -304,16 +306,11 @@ Result<PendingInit> clone_init(const InitSpec& spec) {
   auto argv = c_strings(spec.argv);
   auto envp = c_strings(spec.env);
   auto candidates = c_strings(spec.exec_candidates);
-
-  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
-  if (spec.new_net) {
-    flags |= CLONE_NEWNET;
-  }
   int pidfd = -1;
   // A fork-like clone (no new stack): the child runs on a copy of this stack.
-  long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
+  long pid = ::syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
   if (pid < 0) {
-    return fail_errno("cloning the container's init");
+    return fail_errno(what);
   }
   if (pid == 0) {
     child_main(spec, argv.data(), envp.data(), candidates.data(), sync_r.get(), err_w.get());
@@ -326,41 +323,38 @@ Result<PendingInit> clone_init(const InitSpec& spec) {
   return init;
 }
 
+Result<PendingInit> clone_init(const InitSpec& spec) {
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (spec.new_net) {
+    flags |= CLONE_NEWNET;
+  }
+  return PendingInit::clone_child(spec, flags, "cloning the container's init");
+}
+
 Result<PendingInit> clone_exec(const InitSpec& spec) {
-  int sync[2], errp[2];
-  if (::pipe2(sync, O_CLOEXEC) < 0) {
-    return fail_errno("creating the sync pipe");
-  }
-  UniqueFd sync_r(sync[0]), sync_w(sync[1]);
-  if (::pipe2(errp, O_CLOEXEC) < 0) {
-    return fail_errno("creating the error pipe");
-  }
-  UniqueFd err_r(errp[0]), err_w(errp[1]);
-  auto argv = c_strings(spec.argv);
-  auto envp = c_strings(spec.env);
-  auto candidates = c_strings(spec.exec_candidates);
   // Children of this process are created in the container's pid namespace from here on, until
   // the setns back into our own.
   UniqueFd own(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
   if (!own || ::setns(spec.join_pidfd, CLONE_NEWPID) < 0) {
     return fail_errno("entering the container's pid namespace");
   }
-  int pidfd = -1;
-  long pid = ::syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
-  int clone_errno = errno;
-  if (pid == 0) {
-    child_main(spec, argv.data(), envp.data(), candidates.data(), sync_r.get(), err_w.get());
-  }
+  auto init = PendingInit::clone_child(spec, 0, "cloning a process into the container");
   (void)::setns(own.get(), CLONE_NEWPID);
-  if (pid < 0) {
-    return fail_errno("cloning a process into the container", clone_errno);
-  }
-  PendingInit init;
-  init.pid_ = static_cast<pid_t>(pid);
-  init.pidfd_ = UniqueFd(pidfd);
-  init.sync_w_ = std::move(sync_w);
-  init.err_r_ = std::move(err_r);
   return init;
+}
+
+Result<std::pair<UniqueFd, UniqueFd>> open_pty() {
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  char name[128];
+  if (!master || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0 ||
+      ::ptsname_r(master.get(), name, sizeof name) != 0) {
+    return fail_errno("creating a pty");
+  }
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) {
+    return fail_errno(fmt::format("opening the pty {}", name));
+  }
+  return std::make_pair(std::move(master), std::move(slave));
 }
 
 Result<void> release_init(PendingInit& init, const InitSpec& spec) {

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <utility>
+
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "runtime/init_spec.h"
@@ -21,6 +23,9 @@ class PendingInit {
  private:
   friend Result<PendingInit> clone_init(const InitSpec& spec);
   friend Result<PendingInit> clone_exec(const InitSpec& spec);
+  // The pipes, the child's argument arrays and a fork-like clone with extra flags.
+  static Result<PendingInit> clone_child(const InitSpec& spec, unsigned long flags,
+                                         const char* what);
   friend Result<void> release_init(PendingInit& init, const InitSpec& spec);
   friend void abort_init(PendingInit& init) noexcept;
   pid_t pid_ = -1;
@@ -48,6 +53,9 @@ Result<PendingInit> clone_exec(const InitSpec& spec);
 //   exec: "/bin/x": permission denied                      (PermissionDenied; 126)
 //   unable to start container process: mounting …: …        (the mount plan's description)
 Result<void> release_init(PendingInit& init, const InitSpec& spec);
+
+// A new pty: its master and its slave, both close-on-exec (the child dup2s the slave into place).
+Result<std::pair<UniqueFd, UniqueFd>> open_pty();
 
 // Kills a pending or released init (SIGKILL) and reaps it; for cleanup after a failed start.
 void abort_init(PendingInit& init) noexcept;

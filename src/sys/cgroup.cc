@@ -440,6 +440,10 @@ Result<void> Cgroup::kill_all(int sig) const {
 }
 
 Result<void> Cgroup::kill_everything() const {
+  // A directory removed meanwhile (a monitor cleaning up after its container while `rm -f`
+  // kills it): only an empty cgroup can be removed, so nothing is left there to kill or thaw,
+  // and the pid path covers the other hierarchies.
+  auto removed = [](const Dir* d) { return !path_exists(d->dir); };
   std::string ctx = fmt::format("cgroup {}", path_);
   const Dir* v2 = v2_dir();
   bool cgroup_kill = v2 != nullptr && file_exists(v2->dir, "cgroup.kill");
@@ -448,7 +452,12 @@ Result<void> Cgroup::kill_everything() const {
   while (true) {
     if (cgroup_kill) {
       // The kernel kills the whole subtree and races no fork.
-      BERTH_CHECK_CTX(write_file(v2->dir, "cgroup.kill", "1"), ctx);
+      auto killed = write_file(v2->dir, "cgroup.kill", "1");
+      if (!killed && removed(v2)) {
+        cgroup_kill = false;
+      } else if (!killed) {
+        return tl::unexpected(std::move(killed.error()).context(ctx));
+      }
     } else if (fz != nullptr) {
       (void)set_frozen(true);  // frozen tasks cannot fork behind our back; best effort
     }
@@ -460,7 +469,12 @@ Result<void> Cgroup::kill_everything() const {
     }
     // Killed tasks wait in a frozen cgroup (v1) until it thaws.
     if (fz != nullptr && frozen().value_or(true)) {
-      BERTH_CHECK(set_frozen(false));
+      auto thawed = set_frozen(false);
+      if (!thawed && removed(fz)) {
+        fz = nullptr;
+      } else if (!thawed) {
+        return thawed;
+      }
     }
     auto left = BERTH_TRY(processes());
     if (left.empty()) {

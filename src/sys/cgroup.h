@@ -111,7 +111,8 @@ class Cgroup {
   // cgroup.kill where the v2 tree has it (the hybrid cgroup2 tree too), else freezes first so
   // nothing forks meanwhile; then signals every listed pid, thaws (v1-frozen tasks die only once
   // thawed) and repeats until no process is left, for up to 5 s (then Unavailable naming the
-  // survivors). Other signals are sent once to the pids present, without waiting.
+  // survivors). Other signals are sent once to the pids present, without waiting. A cgroup that
+  // another process removes meanwhile counts as killed.
   Result<void> kill_all(int sig) const;
   // Removes the cgroup (descendants first) from every hierarchy; absent is fine; parents stay.
   // Retries EBUSY for up to 2 s in all (tasks that are still exiting). It never kills: with a

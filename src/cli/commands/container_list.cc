@@ -406,6 +406,11 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
 Result<Json> inspect_container(const engine::Engine& eng, std::string_view name_or_id, bool size) {
   auto c = BERTH_TRY(eng.find_container(name_or_id));
   Json j = engine::container_inspect_json(c);
+  engine::ContainerStore store(eng.options().root, eng.options().runroot);
+  Json& data = j["GraphDriver"]["Data"];
+  data["MergedDir"] = store.merged(c.id);
+  data["UpperDir"] = store.dir(c.id) + "/upper";
+  data["WorkDir"] = store.dir(c.id) + "/work";
   if (!size) {
     return j;
   }

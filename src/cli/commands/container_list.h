@@ -27,9 +27,10 @@ void add_container_listing(CLI::App& app, CLI::App* container, Context& ctx);
 
 // ---- inspect ----
 
-// docker's inspect document of one container (name, full ID or unique ID prefix). With `size`,
-// SizeRw and SizeRootFs follow GraphDriver, as `docker inspect -s` shows them. Errors are
-// find_container's: NotFound "No such container: x".
+// docker's inspect document of one container (name, full ID or unique ID prefix), with the
+// overlay's merged, upper and work dirs in GraphDriver.Data. With `size`, SizeRw and SizeRootFs
+// follow GraphDriver, as `docker inspect -s` shows them. Errors are find_container's: NotFound
+// "No such container: x".
 Result<Json> inspect_container(const engine::Engine& eng, std::string_view name_or_id, bool size);
 
 // `container inspect`: prints every container found (render_inspect's formats), then fails with

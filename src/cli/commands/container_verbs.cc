@@ -68,9 +68,13 @@ void add_stop(CLI::App* cmd, Context& ctx, bool restart) {
   cmd->add_option("-t,--time", *timeout, "Seconds to wait before killing the container");
   cmd->add_option("-s,--signal", *signal, "Signal to send to the container");
   cmd->add_option("CONTAINER", *names, "Containers")->required();
-  set_action(cmd, ctx, [&ctx, names, timeout, restart]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names, timeout, signal, restart]() -> Result<void> {
+    std::optional<int> sig;
+    if (!signal->empty()) {
+      sig = BERTH_TRY(engine::parse_signal(*signal));
+    }
     return each(ctx, names, [&](engine::Engine* e, const std::string& n) -> Result<void> {
-      BERTH_CHECK(e->stop_container(n, *timeout));
+      BERTH_CHECK(e->stop_container(n, *timeout, sig));
       if (restart) {
         auto started = e->start_container(n, {});
         if (!started) {

@@ -390,5 +390,18 @@ TEST_F(CgroupTest, DestroyWithALiveProcessFailsUntilKillAll) {
   EXPECT_TRUE(leftovers(cg->path()).empty());
 }
 
+// A monitor removes its container's cgroup when the container has stopped, while `rm -f` may be
+// killing it at that moment: a cgroup someone else removed counts as killed.
+TEST_F(CgroupTest, KillAllOfACgroupRemovedMeanwhileSucceeds) {
+  auto cg = make("gone");
+  ASSERT_TRUE(cg) << cg.error().str();
+  auto other = Cgroup::open(cg->path());
+  ASSERT_TRUE(other) << other.error().str();
+  ASSERT_TRUE(other->destroy());
+  auto r = cg->kill_all(SIGKILL);
+  EXPECT_TRUE(r) << r.error().str();
+  EXPECT_TRUE(leftovers(cg->path()).empty());
+}
+
 }  // namespace
 }  // namespace berth::sys::cgroup_test
