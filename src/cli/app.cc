@@ -33,6 +33,20 @@ void set_action(CLI::App* cmd, Context& ctx, Action action) {
   });
 }
 
+void stop_flags_at_first_word(CLI::App* cmd, const std::string& name, const std::string& help,
+                              const std::string& type_name) {
+  cmd->fallthrough(false);
+  cmd->prefix_command();
+  // A positional that takes nothing: with validate_positionals() every word fails its check, so
+  // the first one stops flag parsing (prefix_command) and "--" is kept in remaining() instead of
+  // ending the command.
+  cmd->validate_positionals();
+  cmd->add_option_function<std::string>(
+         name, [](const std::string&) {}, help)
+      ->type_name(type_name)
+      ->check(CLI::Validator([](std::string&) { return std::string("not a flag"); }, ""));
+}
+
 namespace {
 
 std::string env_or(const char* name, std::string fallback) {

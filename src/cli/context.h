@@ -42,6 +42,13 @@ class Context {
 using Action = std::function<Result<void>()>;
 void set_action(CLI::App* cmd, Context& ctx, Action action);
 
+// For commands whose words after the first belong to someone else (`run IMAGE CMD...`,
+// `exec CONTAINER CMD...`, `top CONTAINER PS-OPTIONS...`): flags stop at the first word and
+// every word from there on, "--" included, is left in cmd->remaining(). `name` and `help`
+// document that first word in --help.
+void stop_flags_at_first_word(CLI::App* cmd, const std::string& name, const std::string& help,
+                              const std::string& type_name);
+
 void add_image_commands(CLI::App& app, Context& ctx);
 void add_archive_commands(CLI::App& app, Context& ctx);
 void add_system_commands(CLI::App& app, Context& ctx);

@@ -36,8 +36,10 @@ bool is_active(const ContainerState& s) {
 // start meanwhile with the same upper and work directories).
 class RootfsView {
  public:
+  // with_mounts: a running container as its processes see it (cp); otherwise its root
+  // filesystem alone (export), as docker exports it.
   static Result<std::unique_ptr<RootfsView>> open(const ContainerStore& cs, const Container& c,
-                                                  const std::string& runroot);
+                                                  const std::string& runroot, bool with_mounts);
   RootfsView() = default;
   RootfsView(const RootfsView&) = delete;
   RootfsView& operator=(const RootfsView&) = delete;
@@ -60,7 +62,7 @@ class RootfsView {
 };
 
 Result<std::unique_ptr<RootfsView>> RootfsView::open(const ContainerStore& cs, const Container& c,
-                                                     const std::string& runroot) {
+                                                     const std::string& runroot, bool with_mounts) {
   auto v = std::make_unique<RootfsView>();
   if (!is_active(c.state) || !path_exists(cs.merged(c.id))) {
     v->lock_ = BERTH_TRY(cs.lock(c.id));
@@ -70,6 +72,17 @@ Result<std::unique_ptr<RootfsView>> RootfsView::open(const ContainerStore& cs, c
       return v;
     }
     v->lock_.reset();  // it started meanwhile: its monitor needs the lock
+  }
+  // A running container's root as its own processes see it, with /etc/hostname, /etc/hosts,
+  // /etc/resolv.conf, volumes, binds and tmpfs mounts in place (docker's cp sees those too).
+  // The start time is checked again after the open, so a reused PID is never taken for it.
+  auto s = truthful_state(BERTH_TRY(cs.read_state(c.id)));
+  if (with_mounts && s.pid > 0 && same_process(s.pid, s.pid_start_time)) {
+    auto root = open_dir(fmt::format("/proc/{}/root", s.pid));
+    if (root && same_process(s.pid, s.pid_start_time)) {
+      v->root_ = std::move(*root);
+      return v;
+    }
   }
   v->root_ = BERTH_TRY(open_dir(cs.merged(c.id)));
   return v;
@@ -95,10 +108,11 @@ struct OpenedContainer {
   std::unique_ptr<RootfsView> view;
 };
 
-Result<OpenedContainer> open_container(const Engine& eng, std::string_view name_or_id) {
+Result<OpenedContainer> open_container(const Engine& eng, std::string_view name_or_id,
+                                       bool with_mounts = true) {
   ContainerStore cs(eng.options().root, eng.options().runroot);
   auto c = BERTH_TRY(eng.find_container(name_or_id));
-  auto view = BERTH_TRY(RootfsView::open(cs, c, eng.options().runroot));
+  auto view = BERTH_TRY(RootfsView::open(cs, c, eng.options().runroot, with_mounts));
   return OpenedContainer{std::move(c), std::move(view)};
 }
 
@@ -529,7 +543,7 @@ Result<void> copy_from_container_tar(const Engine& eng, std::string_view name_or
 }
 
 Result<void> export_container(const Engine& eng, std::string_view name_or_id, Writer& out) {
-  auto oc = BERTH_TRY(open_container(eng, name_or_id));
+  auto oc = BERTH_TRY(open_container(eng, name_or_id, /*with_mounts=*/false));
   return store::write_layer(oc.view->fd(), out);
 }
 

@@ -167,6 +167,16 @@ int days_in(int month, int64_t year) {
   return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
 }
 
+// Unix nanoseconds of secs + nanos, held at the ends of int64 (years before 1678 or after 2262):
+// docker keeps such bounds as seconds, so a --since in the year 2999 still means "after all".
+int64_t saturating_nanos(int64_t secs, int64_t nanos) {
+  int64_t t = 0;
+  if (__builtin_mul_overflow(secs, kSecond, &t) || __builtin_add_overflow(t, nanos, &t)) {
+    return secs < 0 ? INT64_MIN : INT64_MAX;
+  }
+  return t;
+}
+
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
 int64_t days_from_civil(int64_t y, int m, int d) {
   y -= m <= 2;
@@ -298,7 +308,7 @@ std::optional<int64_t> parse_go_time(std::string_view v, const Layout& layout, i
     return range("day");
   }
   int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  return (secs - offset) * kSecond + nanos;
+  return saturating_nanos(secs - offset, nanos);
 }
 
 // Unix seconds with an optional fraction ("1700000000.5"), as docker's parseTimestamp reads them.
@@ -309,7 +319,7 @@ std::optional<int64_t> parse_unix_time(std::string_view v) {
     secs_text.remove_prefix(1);
   }
   auto secs = parse_uint(secs_text);
-  if (!secs || *secs > static_cast<uint64_t>(INT64_MAX / kSecond)) {
+  if (!secs || *secs > static_cast<uint64_t>(INT64_MAX)) {
     return std::nullopt;
   }
   int64_t nanos = 0;
@@ -326,7 +336,7 @@ std::optional<int64_t> parse_unix_time(std::string_view v) {
       nanos /= 10;
     }
   }
-  return static_cast<int64_t>(*secs) * kSecond + nanos;
+  return saturating_nanos(static_cast<int64_t>(*secs), nanos);
 }
 
 int64_t local_offset_at(int64_t unix_nanos) {

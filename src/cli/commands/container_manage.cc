@@ -83,10 +83,8 @@ std::string top_table(const engine::TopResult& t) {
 }
 
 void add_top(CLI::App* cmd, Context& ctx) {
-  // Everything after the container belongs to ps ("top c -o pid,comm"), so CLI11 parses no
-  // positional: the words stay in remaining().
-  cmd->prefix_command();
-  cmd->allow_extras();
+  // Everything after the container belongs to ps ("top c -o pid,comm").
+  stop_flags_at_first_word(cmd, "CONTAINER", "The container, then ps options", "[ps OPTIONS]");
   cmd->footer("Usage: berth top CONTAINER [ps OPTIONS]");
   set_daemon_action(cmd, ctx, [&ctx, cmd]() -> Result<void> {
     auto rest = cmd->remaining();

@@ -179,14 +179,8 @@ void add_exec(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--privileged", req->privileged, "Give extended privileges to the command");
   cmd->add_option("--detach-keys", "Override the key sequence for detaching a container");
   // As for run (run_flags.cc): flags stop at the container's name, the rest is the command.
-  cmd->fallthrough(false);
-  cmd->prefix_command();
-  cmd->validate_positionals();
-  cmd->add_option_function<std::string>(
-         "CONTAINER", [](const std::string&) {},
-         "The container, then the command and its arguments")
-      ->check(CLI::Validator([](std::string&) { return std::string("not a flag"); },
-                             "CONTAINER COMMAND [ARG...]"));
+  stop_flags_at_first_word(cmd, "CONTAINER", "The container, then the command and its arguments",
+                           "COMMAND [ARG...]");
   set_action(cmd, ctx, [&ctx, cmd, name, req, env_files]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     std::vector<std::string> rest = cmd->remaining();

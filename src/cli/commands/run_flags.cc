@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/context.h"
+
 namespace berth::cli {
 
 namespace {
@@ -163,16 +165,8 @@ void add_network_flags(const Adder& a, RunFlags& f) {
 
 void add_container_create_flags(CLI::App* cmd, RunFlags& f, bool run) {
   cmd->set_help_flag("--help", "Print usage");
-  cmd->fallthrough(false);
-  cmd->prefix_command();
-  // A positional that takes nothing: with validate_positionals() every word fails its check, so
-  // the first one stops flag parsing (prefix_command) and "--" before the image is kept in
-  // remaining() instead of ending this command. It still documents IMAGE in --help.
-  cmd->validate_positionals();
-  cmd->add_option_function<std::string>(
-         "IMAGE", [](const std::string&) {}, "The image, then the command and its arguments")
-      ->type_name("[COMMAND] [ARG...]")
-      ->check(CLI::Validator([](std::string&) { return std::string("not a flag"); }, ""));
+  stop_flags_at_first_word(cmd, "IMAGE", "The image, then the command and its arguments",
+                           "[COMMAND] [ARG...]");
   Adder a{cmd};
   if (run) {
     a.flag("-d,--detach", f.detach, "Run container in background and print container ID");

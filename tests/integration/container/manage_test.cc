@@ -61,7 +61,7 @@ TEST_F(Rename, TheSameNameATakenNameAndAMissingContainerAreRefused) {
   expect_daemon_error(berth({"rename", "aa", "bb"}), "is already in use");
   expect_daemon_error(berth({"rename", "nosuch", "cc"}), "No such container: nosuch");
   expect_daemon_error(berth({"rename", "aa", "bad name"}), "Invalid container name");
-  EXPECT_EQ(inspect_container("aa")["Name"], "/a");
+  EXPECT_EQ(inspect_container("aa")["Name"], "/aa");
 }
 
 // ---- pause / unpause ----
@@ -69,12 +69,12 @@ TEST_F(Rename, TheSameNameATakenNameAndAMissingContainerAreRefused) {
 TEST_F(Pause, PauseFreezesAndUnpauseThawsWithDockersStatuses) {
   std::string id = sleeper("pp");
   ASSERT_FALSE(id.empty());
-  EXPECT_EQ(berth_ok({"pause", "pp"}).out, "p\n");
+  EXPECT_EQ(berth_ok({"pause", "pp"}).out, "pp\n");
   EXPECT_EQ(status_of("pp"), "paused");
   Json st = inspect_container("pp")["State"];
   EXPECT_EQ(st["Paused"], true) << st.dump();
   expect_daemon_error(berth({"pause", "pp"}), "Container " + id + " is already paused");
-  EXPECT_EQ(berth_ok({"unpause", "pp"}).out, "p\n");
+  EXPECT_EQ(berth_ok({"unpause", "pp"}).out, "pp\n");
   EXPECT_EQ(status_of("pp"), "running");
   expect_daemon_error(berth({"unpause", "pp"}), "Container " + id + " is not paused");
 }
@@ -145,7 +145,7 @@ TEST_F(Stats, NoStreamPrintsDockersColumnsOnce) {
 TEST_F(Stats, FormatTemplatesAndJson) {
   ASSERT_FALSE(sleeper("ss").empty());
   EXPECT_EQ(berth_ok({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "ss"}).out,
-            "s 1\n");
+            "ss 1\n");
   auto j = parse_json(berth_ok({"stats", "--no-stream", "--format", "json", "ss"}).out, "stats");
   EXPECT_EQ(j["Name"], "ss") << j.dump();
   EXPECT_EQ(j["Container"], "ss") << j.dump();
@@ -178,8 +178,8 @@ TEST_F(Port, AContainerWithoutPortsPrintsNothing) {
   ASSERT_FALSE(sleeper("pp").empty());
   auto r = berth_ok({"port", "pp"});
   EXPECT_EQ(r.out, "");
-  expect_daemon_error(berth({"port", "pp", "80"}), "No public port '80/tcp' published for p");
-  expect_daemon_error(berth({"port", "pp", "53/udp"}), "No public port '53/udp' published for p");
+  expect_daemon_error(berth({"port", "pp", "80"}), "No public port '80/tcp' published for pp");
+  expect_daemon_error(berth({"port", "pp", "53/udp"}), "No public port '53/udp' published for pp");
   expect_daemon_error(berth({"port", "nosuch"}), "No such container: nosuch");
 }
 
@@ -266,6 +266,21 @@ TEST_F(Copy, FilesGoIntoRunningAndStoppedContainers) {
   EXPECT_EQ(read_file(sb().work("back3")), "hello\n");
 }
 
+// A running container is copied from and into as its processes see it: a --tmpfs and a volume
+// mounted inside it are where the files go, not the directories under them in the rootfs.
+TEST_F(Copy, ARunningContainersOwnMountsAreUsed) {
+  ASSERT_FALSE(run_detached({"--name", "cc", "--tmpfs", "/scratch", "-v", "vol1:/data"},
+                            {"sleep", "30"}, "busybox")
+                   .empty());
+  std::string src = sb().work("in.txt");
+  write_file(src, "mounted\n");
+  berth_ok({"cp", src, "cc:/scratch/f"});
+  berth_ok({"cp", src, "cc:/data/g"});
+  EXPECT_EQ(berth_ok({"exec", "cc", "cat", "/scratch/f", "/data/g"}).out, "mounted\nmounted\n");
+  berth_ok({"cp", "cc:/data/g", sb().work("back")});
+  EXPECT_EQ(read_file(sb().work("back")), "mounted\n");
+}
+
 TEST_F(Copy, SymlinksInTheContainerCannotReachTheHost) {
   ASSERT_FALSE(run_detached({"--name", "cc"},
                             {"sh", "-c", "ln -s /../../../../.. /tmp/up; sleep 30"}, "busybox")
@@ -301,7 +316,7 @@ TEST_F(Copy, TarStreamsInAndOut) {
 TEST_F(Copy, BadArgumentsAndMissingPaths) {
   ASSERT_FALSE(sleeper("cc").empty());
   expect_daemon_error(berth({"cp", "cc:/nonexistent", sb().work("x")}),
-                      "Could not find the file /nonexistent in container c");
+                      "Could not find the file /nonexistent in container cc");
   expect_daemon_error(berth({"cp", sb().work("aa"), sb().work("bb")}),
                       "must specify at least one container source");
   expect_daemon_error(berth({"cp", "cc:/a", "cc:/b"}),

@@ -120,10 +120,16 @@ HostTrace host_trace(const std::string& id) {
     if (name.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
+    // A zombie has already given back everything but its PID; reaping it is its parent's job,
+    // which for an init whose monitor was killed is the host's PID 1 (here a slow reaper).
+    pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (!process_alive(pid)) {
+      continue;
+    }
     std::ifstream cg(e.path() / "cgroup");
     std::string text((std::istreambuf_iterator<char>(cg)), std::istreambuf_iterator<char>());
     if (text.find(id) != std::string::npos) {
-      t.pids.push_back(static_cast<pid_t>(std::stol(name)));
+      t.pids.push_back(pid);
     }
   }
   return t;

@@ -170,6 +170,14 @@ TEST(ParseLogTime, UnixSecondsWithOptionalFraction) {
   EXPECT_EQ(*parse_log_time("0", kNow), 0);
 }
 
+// Nanoseconds in int64 end in 2262; docker keeps bounds as seconds, so later (and much earlier)
+// times must still order after (before) every entry instead of wrapping around.
+TEST(ParseLogTime, TimesBeyondTheNanosecondRangeAreHeldAtItsEnds) {
+  EXPECT_EQ(*parse_log_time("2999-01-01T00:00:00Z", kNow), INT64_MAX);
+  EXPECT_EQ(*parse_log_time("99999999999", kNow), INT64_MAX);
+  EXPECT_EQ(*parse_log_time("1000-01-01T00:00:00Z", kNow), INT64_MIN);
+}
+
 TEST(ParseLogTime, BadValuesAreRefusedWithDockersWords) {
   struct Case {
     const char* in;
