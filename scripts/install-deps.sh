@@ -19,7 +19,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev libseccomp-dev libcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark tools
-  skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates
+  skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates docker-registry
+  apache2-utils
 )
 
 log=${BERTH_DEPS_LOG:-/tmp/berth-install-deps.log}

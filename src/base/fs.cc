@@ -67,7 +67,9 @@ Result<size_t> read_some(int fd, void* data, size_t len) {
   }
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               Durability durability) {
+  bool durable = durability == Durability::kDurable;
   std::string tmp = fmt::format("{}/.tmp-{}-{}", dir_name(path), base_name(path), random_hex(8));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!fd) {
@@ -78,7 +80,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
     cleanup();
     return tl::unexpected(std::move(r.error()).context(fmt::format("writing {}", tmp)));
   }
-  if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
+  if (::fchmod(fd.get(), mode) != 0 || (durable && ::fsync(fd.get()) != 0)) {
     int err = errno;
     cleanup();
     return fail_errno(fmt::format("syncing {}", tmp), err);
@@ -89,7 +91,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
     cleanup();
     return fail_errno(fmt::format("renaming {} to {}", tmp, path), err);
   }
-  return fsync_dir(dir_name(path));
+  return durable ? fsync_dir(dir_name(path)) : Result<void>{};
 }
 
 Result<void> mkdir_p(const std::string& path, mode_t mode) {

@@ -15,9 +15,17 @@ namespace berth {
 // Reads a whole file. NotFound when it does not exist.
 Result<std::string> read_file(const std::string& path);
 
-// Writes data to path atomically: a temp file in the same directory, fsync, rename over path,
-// fsync of the directory. Readers see the old or the new content, never a mix.
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// kDurable: the new content survives a crash once the call returns (the file and its directory
+// are fsynced). kAtomicOnly: other processes see the old or the new content, never a mix, but a
+// crash may lose the change; for records that are rebuilt or checked against the live system
+// (a container's state, its generated /etc files), where two fsyncs would cost each start
+// several milliseconds.
+enum class Durability { kDurable, kAtomicOnly };
+
+// Writes data to path atomically: a temp file in the same directory, renamed over path. Readers
+// see the old or the new content, never a mix.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                               Durability durability = Durability::kDurable);
 
 // Writes all of data to fd, retrying on short writes and EINTR.
 Result<void> write_all(int fd, const void* data, size_t len);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "cli/context.h"
 
 namespace berth::cli {
@@ -54,13 +55,34 @@ std::string env_or(const char* name, std::string fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
+// The first two words of argv after the global flags (--root X, --runroot X); none when a flag
+// other than those comes first (--help, --version, a mistake), so that everything is registered.
+std::vector<std::string> command_words(int argc, char** argv) {
+  std::vector<std::string> words;
+  for (int i = 1; i < argc && words.size() < 2; ++i) {
+    std::string_view a = argv[i];
+    if (words.empty() && (a == "--root" || a == "--runroot")) {
+      ++i;
+    } else if (words.empty() && (a.rfind("--root=", 0) == 0 || a.rfind("--runroot=", 0) == 0)) {
+      continue;
+    } else if (!a.empty() && a[0] == '-') {
+      break;
+    } else {
+      words.emplace_back(a);
+    }
+  }
+  return words;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
   // Writes to a closed pipe (`berth images | head -1`, a layer reader that stopped early)
   // must fail as EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  log::phase("cli start");
   Context ctx;
+  ctx.command_words = command_words(argc, argv);
   ctx.options.root = env_or("BERTH_ROOT", "/var/lib/berth");
   ctx.options.runroot = env_or("BERTH_RUNROOT", "/run/berth");
 
@@ -80,6 +102,7 @@ int run(int argc, char** argv) {
   add_container_verbs(app, container, ctx);
   add_container_listing(app, container, ctx);
   add_container_manage(app, container, ctx);
+  log::phase("cli parsing");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +115,7 @@ int run(int argc, char** argv) {
     std::cerr << "berth: " << e.what() << "\nSee 'berth --help'.\n";
     return kExitEngineError;
   }
+  log::phase("cli done");
   return ctx.exit_code;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +34,21 @@ class Context {
   void error(const Error& e, int code = kExitEngineError);
 
   int exit_code = 0;
+
+  // The command words argv names after berth's global flags ("run", or "container" "run"):
+  // commands that are costly to register (run/create have a hundred flags) register their
+  // flags only when selected. Empty when argv names no command: then everything is registered.
+  std::vector<std::string> command_words;
+  // Whether argv selects `name` directly or under the group `group` ("container run").
+  bool selects(std::string_view name, std::string_view group = "") const {
+    if (command_words.empty()) {
+      return true;
+    }
+    if (group.empty()) {
+      return command_words[0] == name;
+    }
+    return command_words[0] == group && command_words.size() > 1 && command_words[1] == name;
+  }
 
  private:
   std::unique_ptr<engine::Engine> engine_;

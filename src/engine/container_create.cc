@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "base/undo.h"
 #include "engine/container_files.h"
@@ -128,6 +129,7 @@ Result<Container> Engine::create_container(const CreateRequest& req,
                                            std::vector<std::string>* warnings) {
   (void)warnings;
   Image image = BERTH_TRY(find_image(req.config.image));
+  log::phase("image found");
   ContainerStore cs(options_.root, options_.runroot);
   Container c;
   c.id = random_hex(64);
@@ -182,6 +184,7 @@ Result<Container> Engine::create_container(const CreateRequest& req,
   BERTH_CHECK(cs.write_state(c.id, c.state));
   BERTH_CHECK(cs.write_config(c));
   undo.disarm();
+  log::phase("created");
   return c;
 }
 

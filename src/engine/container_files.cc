@@ -88,13 +88,16 @@ Result<void> write_container_files(Container& c, const std::string& dir) {
     ::gethostname(buf, sizeof buf - 1);
     hostname = buf;
   }
-  BERTH_CHECK(write_file_atomic(c.hostname_path, hostname + "\n", 0644));
+  // Written before config.json, whose fsync of the directory makes them durable enough: docker
+  // does not sync them at all.
+  constexpr auto kFast = Durability::kAtomicOnly;
+  BERTH_CHECK(write_file_atomic(c.hostname_path, hostname + "\n", 0644, kFast));
   std::string hosts = hosts_text(c);
   if (c.host_config.network_mode != "host") {
     hosts += fmt::format("127.0.1.1\t{}\n", c.config.hostname);
   }
-  BERTH_CHECK(write_file_atomic(c.hosts_path, hosts, 0644));
-  BERTH_CHECK(write_file_atomic(c.resolv_conf_path, resolv_text(c), 0644));
+  BERTH_CHECK(write_file_atomic(c.hosts_path, hosts, 0644, kFast));
+  BERTH_CHECK(write_file_atomic(c.resolv_conf_path, resolv_text(c), 0644, kFast));
   return {};
 }
 

@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "base/undo.h"
 #include "engine/container_mounts.h"
+#include "engine/seccomp_cache.h"
 #include "runtime/rootfs.h"
 #include "runtime/spawn.h"
 #include "sys/caps.h"
@@ -119,8 +121,26 @@ struct ProcessInput {
   bool privileged = false;
 };
 
-Result<void> resolve_process(const Container& c, int rootfd, const ProcessInput& in,
-                             runtime::InitSpec& spec, std::vector<std::string>& warnings) {
+// The container's seccomp program: docker's default profile or the one given, for these
+// capabilities on this host, compiled once per berth binary and kept in the run root.
+Result<sys::SeccompProgram> seccomp_program(const ContainerStore& cs, const Security& sec,
+                                            sys::CapMask mask) {
+  auto host = BERTH_TRY(sys::current_seccomp_host());
+  std::string key =
+      fmt::format("{}\n{:x}\n{} {}.{}\n{}", binary_identity(), mask, host.arch, host.kernel.kernel,
+                  host.kernel.major, sec.profile_json.empty() ? "default" : sec.profile_json);
+  return cached_seccomp(cs.seccomp_cache(), key, [&]() -> Result<sys::SeccompProgram> {
+    if (sec.profile_json.empty()) {
+      return sys::compile_seccomp(sys::docker_default_seccomp_profile(), mask, host);
+    }
+    auto profile = BERTH_TRY(sys::parse_seccomp_profile(sec.profile_json, "seccomp profile"));
+    return sys::compile_seccomp(profile, mask, host);
+  });
+}
+
+Result<void> resolve_process(const ContainerStore& cs, const Container& c, int rootfd,
+                             const ProcessInput& in, runtime::InitSpec& spec,
+                             std::vector<std::string>& warnings) {
   const auto& hc = c.host_config;
   spec.user = BERTH_TRY(sys::resolve_user(rootfd, in.user, hc.group_add));
   spec.argv = in.argv;
@@ -148,14 +168,7 @@ Result<void> resolve_process(const Container& c, int rootfd, const ProcessInput&
   Security sec = security_options(hc);
   spec.no_new_privs = sec.no_new_privs;
   if (!privileged && !sec.unconfined) {
-    auto host = BERTH_TRY(sys::current_seccomp_host());
-    if (sec.profile_json.empty()) {
-      spec.seccomp =
-          BERTH_TRY(sys::compile_seccomp(sys::docker_default_seccomp_profile(), mask, host));
-    } else {
-      auto profile = BERTH_TRY(sys::parse_seccomp_profile(sec.profile_json, "seccomp profile"));
-      spec.seccomp = BERTH_TRY(sys::compile_seccomp(profile, mask, host));
-    }
+    spec.seccomp = BERTH_TRY(seccomp_program(cs, sec, mask));
   }
   std::vector<sys::Ulimit> ulimits;
   for (const auto& u : hc.ulimits) {
@@ -278,6 +291,7 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
   undo.add([run_dir] { (void)remove_tree(run_dir); });
   BERTH_CHECK(mount_container_rootfs(cs, c, merged));
   undo.add([merged] { (void)runtime::unmount_rootfs(merged); });
+  log::phase("rootfs mounted");
   auto rootfd = BERTH_TRY(open_dir(merged));
   BERTH_CHECK(populate_volumes(c, rootfd.get()));
 
@@ -286,6 +300,7 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
     (void)cg.kill_all(SIGKILL);
     (void)cg.destroy();
   });
+  log::phase("cgroup made");
   ProcessInput in;
   in.user = c.config.user;
   in.argv.push_back(c.path);
@@ -294,7 +309,8 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
   if (c.host_config.init.value_or(false)) {
     in.argv.insert(in.argv.begin(), {kInitPath, "--"});
   }
-  BERTH_CHECK(resolve_process(c, rootfd.get(), in, p.spec, p.warnings));
+  BERTH_CHECK(resolve_process(cs, c, rootfd.get(), in, p.spec, p.warnings));
+  log::phase("process resolved");
   p.spec.new_net = c.host_config.network_mode != "host";
   p.spec.hostname = c.config.hostname;
   p.spec.domainname = c.config.domainname;
@@ -314,7 +330,7 @@ Result<runtime::InitSpec> prepare_exec(const ContainerStore& cs, const Container
   in.privileged = req.privileged;
   runtime::InitSpec spec;
   std::vector<std::string> warnings;
-  BERTH_CHECK(resolve_process(c, rootfd.get(), in, spec, warnings));
+  BERTH_CHECK(resolve_process(cs, c, rootfd.get(), in, spec, warnings));
   if (req.tty && std::none_of(spec.env.begin(), spec.env.end(),
                               [](const std::string& e) { return e.rfind("TERM=", 0) == 0; })) {
     spec.env.push_back("TERM=xterm");

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "engine/container_hooks.h"
 #include "engine/container_prepare.h"
@@ -88,6 +89,7 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
 [[noreturn]] void monitor_main(const ContainerStore& cs, Container c, sys::FileLock lock,
                                int report_fd, std::optional<monitor::Attachment> attachment) {
   detach_from_caller();
+  log::phase("monitor forked");
   auto prepared = prepare_container(cs, c);
   if (!prepared) {
     fail_start(cs, c, prepared.error(), report_fd);
@@ -117,12 +119,15 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
   }
   report(report_fd, fmt::format("ok {}\n", *pid));
   ::close(report_fd);
+  log::phase("init started");
   monitor::shed_memory();
   int code = m.run();
+  log::phase("init exited");
   (void)release_container(cs, c.id);
   if (c.host_config.auto_remove) {
     (void)remove_container_files(cs, c, true);
   }
+  log::phase("container released");
   m.notify_exit(code);
   ::_exit(0);
 }
@@ -191,6 +196,7 @@ Result<StartedContainer> Engine::start_container(std::string_view name_or_id,
     attachment = std::move(a);
   }
   c.state.stopped_by_user = false;
+  log::phase("forking the monitor");
   pid_t child = ::fork();
   if (child < 0) {
     return fail_errno("starting the container's monitor");

@@ -21,7 +21,11 @@ Result<void> ContainerStore::write_config(const Container& c) const {
 }
 
 Result<void> ContainerStore::write_state(const std::string& id, const ContainerState& s) const {
-  return write_file_atomic(dir(id) + "/state.json", state_to_json(s).dump() + "\n", 0600);
+  // The state is checked against the live processes on every read (truthful_state), so a
+  // crash that loses the last write costs nothing; an fsync on each of a run's state changes
+  // would cost milliseconds.
+  return write_file_atomic(dir(id) + "/state.json", state_to_json(s).dump() + "\n", 0600,
+                           Durability::kAtomicOnly);
 }
 
 Result<ContainerState> ContainerStore::read_state(const std::string& id) const {

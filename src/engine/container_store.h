@@ -26,6 +26,7 @@ class ContainerStore {
   std::string run_dir(const std::string& id) const { return runroot_ + "/containers/" + id; }
   std::string merged(const std::string& id) const { return run_dir(id) + "/merged"; }
   std::string attach_socket(const std::string& id) const { return run_dir(id) + "/attach.sock"; }
+  std::string seccomp_cache() const { return runroot_ + "/seccomp"; }
   std::string cgroup_path(const std::string& id) const { return "/berth/" + id; }
 
   // Blocks until this container's lock is held (exclusive).

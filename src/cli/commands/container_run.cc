@@ -41,7 +41,20 @@ Result<engine::Container> create(Context& ctx, const RunFlags& f) {
   return c;
 }
 
-void add_create(CLI::App* cmd, Context& ctx) {
+// A command argv does not select keeps its name and description (for --help) but not its
+// hundred flags: registering them is a quarter of every berth command's start-up.
+bool stub_unless_selected(CLI::App* cmd, Context& ctx, std::string_view group) {
+  if (ctx.selects(cmd->get_name(), group)) {
+    return false;
+  }
+  cmd->allow_extras();
+  return true;
+}
+
+void add_create(CLI::App* cmd, Context& ctx, std::string_view group) {
+  if (stub_unless_selected(cmd, ctx, group)) {
+    return;
+  }
   auto f = std::make_shared<RunFlags>();
   add_container_create_flags(cmd, *f, false);
   set_action(cmd, ctx, [&ctx, f]() -> Result<void> {
@@ -51,7 +64,10 @@ void add_create(CLI::App* cmd, Context& ctx) {
   });
 }
 
-void add_run(CLI::App* cmd, Context& ctx) {
+void add_run(CLI::App* cmd, Context& ctx, std::string_view group) {
+  if (stub_unless_selected(cmd, ctx, group)) {
+    return;
+  }
   auto f = std::make_shared<RunFlags>();
   add_container_create_flags(cmd, *f, true);
   set_action(cmd, ctx, [&ctx, f]() -> Result<void> {
@@ -77,10 +93,11 @@ void add_run(CLI::App* cmd, Context& ctx) {
 }  // namespace
 
 void add_container_run(CLI::App& app, CLI::App* container, Context& ctx) {
-  add_run(app.add_subcommand("run", "Create and run a new container from an image"), ctx);
-  add_run(container->add_subcommand("run", "Create and run a new container from an image"), ctx);
-  add_create(app.add_subcommand("create", "Create a new container"), ctx);
-  add_create(container->add_subcommand("create", "Create a new container"), ctx);
+  add_run(app.add_subcommand("run", "Create and run a new container from an image"), ctx, "");
+  add_run(container->add_subcommand("run", "Create and run a new container from an image"), ctx,
+          "container");
+  add_create(app.add_subcommand("create", "Create a new container"), ctx, "");
+  add_create(container->add_subcommand("create", "Create a new container"), ctx, "container");
 }
 
 }  // namespace berth::cli
