@@ -34,6 +34,14 @@ void set_action(CLI::App* cmd, Context& ctx, Action action) {
   });
 }
 
+void set_daemon_action(CLI::App* cmd, Context& ctx, Action action) {
+  cmd->callback([&ctx, action = std::move(action)] {
+    if (auto r = action(); !r) {
+      ctx.error(r.error(), kExitDaemonError);
+    }
+  });
+}
+
 void stop_flags_at_first_word(CLI::App* cmd, const std::string& name, const std::string& help,
                               const std::string& type_name) {
   cmd->fallthrough(false);

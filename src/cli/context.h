@@ -59,6 +59,12 @@ class Context {
 using Action = std::function<Result<void>()>;
 void set_action(CLI::App* cmd, Context& ctx, Action action);
 
+// docker's CLI exits 1 when its daemon refuses a request (no such container, not running,
+// already paused); 125 stays for usage errors and for run/create.
+inline constexpr int kExitDaemonError = 1;
+// Like set_action, but a failure exits kExitDaemonError.
+void set_daemon_action(CLI::App* cmd, Context& ctx, Action action);
+
 // For commands whose words after the first belong to someone else (`run IMAGE CMD...`,
 // `exec CONTAINER CMD...`, `top CONTAINER PS-OPTIONS...`): flags stop at the first word and
 // every word from there on, "--" included, is left in cmd->remaining(). `name` and `help`

@@ -21,17 +21,6 @@ namespace berth::cli {
 
 namespace {
 
-constexpr int kDaemonError = 1;
-
-// Like set_action, but a failure exits 1 (an error docker's daemon would have returned).
-void set_daemon_action(CLI::App* cmd, Context& ctx, Action action) {
-  cmd->callback([&ctx, action = std::move(action)] {
-    if (auto r = action(); !r) {
-      ctx.error(r.error(), kDaemonError);
-    }
-  });
-}
-
 void add_rename(CLI::App* cmd, Context& ctx) {
   auto names = std::make_shared<std::pair<std::string, std::string>>();
   cmd->add_option("CONTAINER", names->first, "The container to rename")->required();
@@ -50,7 +39,7 @@ void add_pause(CLI::App* cmd, Context& ctx, bool pause) {
     for (const auto& n : *names) {
       auto r = pause ? engine::pause_container(*eng, n) : engine::unpause_container(*eng, n);
       if (!r) {
-        ctx.error(r.error(), kDaemonError);
+        ctx.error(r.error(), kExitDaemonError);
         continue;
       }
       ctx.out(n + "\n");
@@ -158,7 +147,7 @@ Result<std::vector<Tracked>> stats_targets(Context& ctx, engine::Engine& eng,
     for (const auto& n : fl.names) {
       auto c = eng.find_container(n);
       if (!c) {
-        ctx.error(c.error(), kDaemonError);
+        ctx.error(c.error(), kExitDaemonError);
         continue;
       }
       out.push_back(Tracked{n, std::move(*c), {}});

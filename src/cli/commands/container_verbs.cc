@@ -24,7 +24,7 @@ Result<void> each(Context& ctx, const Names& names,
   auto* eng = BERTH_TRY(ctx.engine());
   for (const auto& n : *names) {
     if (auto r = fn(eng, n); !r) {
-      ctx.error(r.error(), 1);
+      ctx.error(r.error(), kExitDaemonError);
       continue;
     }
     ctx.out(n + "\n");
@@ -122,7 +122,7 @@ void add_wait(CLI::App* cmd, Context& ctx) {
     for (const auto& n : *names) {
       auto code = eng->wait_container(n);
       if (!code) {
-        ctx.error(code.error(), 1);
+        ctx.error(code.error(), kExitDaemonError);
         continue;
       }
       ctx.out(fmt::format("{}\n", *code));
@@ -143,7 +143,7 @@ void add_logs(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--since", *since, "Show logs since timestamp or relative (e.g. 42m)");
   cmd->add_option("--until", *until, "Show logs before a timestamp or relative (e.g. 42m)");
   cmd->add_option("CONTAINER", *name, "Container")->required();
-  set_action(cmd, ctx, [&ctx, name, opts, since, until]() -> Result<void> {
+  set_daemon_action(cmd, ctx, [&ctx, name, opts, since, until]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto c = BERTH_TRY(eng->find_container(*name));
     BERTH_CHECK(engine::check_logs_readable(c.host_config.log_config.type));
@@ -207,7 +207,10 @@ void add_exec(CLI::App* cmd, Context& ctx) {
     AttachTerminal raw(req->tty && req->interactive);
     auto code = eng->exec_container(*name, *req);
     if (!code) {
-      ctx.error(code.error(), engine::start_failure_exit(code.error().str()));
+      Code c = code.error().code();
+      bool refused = c == Code::kNotFound || c == Code::kConflict;  // no such / not running
+      ctx.error(code.error(),
+                refused ? kExitDaemonError : engine::start_failure_exit(code.error().str()));
       return {};
     }
     ctx.exit_code = *code;

@@ -163,5 +163,26 @@ TEST_F(BadInput, UnknownUserAndMissingEntrypointWithRmLeaveNothing) {
   EXPECT_TRUE(container_dirs().empty());
 }
 
+// docker's CLI exits 1 when the daemon refuses a request about a container: no such container,
+// or one that is not running. Every verb answers so, with one line naming the container.
+TEST_F(BadInput, RequestsAboutAMissingOrStoppedContainerExit1) {
+  std::vector<std::vector<std::string>> verbs = {
+      {"start", "nosuch"},        {"stop", "nosuch"},    {"restart", "nosuch"},
+      {"kill", "nosuch"},         {"rm", "nosuch"},      {"wait", "nosuch"},
+      {"logs", "nosuch"},         {"inspect", "nosuch"}, {"container", "inspect", "nosuch"},
+      {"exec", "nosuch", "true"}, {"pause", "nosuch"},   {"top", "nosuch"},
+      {"port", "nosuch"},         {"export", "nosuch"},  {"rename", "nosuch", "other"}};
+  for (const auto& v : verbs) {
+    auto r = berth(v);
+    EXPECT_EQ(r.exit_code, 1) << r.describe();
+    EXPECT_TRUE(is_one_line(r.err)) << r.describe();
+    EXPECT_NE(r.err.find("nosuch"), std::string::npos) << r.describe();
+  }
+  ASSERT_TRUE(run({"--name", "done", "busybox", "true"}).ok());
+  auto ex = berth({"exec", "done", "true"});
+  EXPECT_EQ(ex.exit_code, 1) << ex.describe();
+  EXPECT_NE(ex.err.find("is not running"), std::string::npos) << ex.describe();
+}
+
 }  // namespace
 }  // namespace berth::it
