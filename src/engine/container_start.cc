@@ -100,6 +100,7 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
   mo.tty = c.config.tty;
   mo.open_stdin = c.config.open_stdin;
   mo.stdin_once = c.config.stdin_once;
+  mo.shed_memory_after_ms = 500;
   monitor::Monitor m(prepared->spec, prepared->cgroup, mo, hooks);
   if (attachment) {
     m.attach(std::move(*attachment));
@@ -120,7 +121,6 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
   report(report_fd, fmt::format("ok {}\n", *pid));
   ::close(report_fd);
   log::phase("init started");
-  monitor::shed_memory();
   int code = m.run();
   log::phase("init exited");
   (void)release_container(cs, c.id);

@@ -212,6 +212,9 @@ int Monitor::run() {
     int code = -1;
     int64_t drain_deadline = 0;
     int64_t next_tick = hooks_.tick_ms() > 0 ? now_ms() + hooks_.tick_ms() : -1;
+    int64_t shed_at = options_.shed_memory_after_ms >= 0 && !memory_shed_
+                          ? now_ms() + options_.shed_memory_after_ms
+                          : -1;
     for (;;) {
       std::vector<pollfd> fds;
       enum Kind { kPid, kOut, kErr, kMaster, kControl, kIn, kListen };
@@ -250,12 +253,21 @@ int Monitor::run() {
       int timeout = -1;
       if (code >= 0) {
         timeout = static_cast<int>(std::max<int64_t>(0, drain_deadline - now_ms()));
-      } else if (next_tick > 0) {
-        timeout = static_cast<int>(std::max<int64_t>(0, next_tick - now_ms()));
+      } else {
+        int64_t wake = next_tick > 0 && shed_at > 0 ? std::min(next_tick, shed_at)
+                                                    : std::max(next_tick, shed_at);
+        if (wake > 0) {
+          timeout = static_cast<int>(std::max<int64_t>(0, wake - now_ms()));
+        }
       }
       int n = ::poll(fds.data(), fds.size(), timeout);
       if (n < 0 && errno != EINTR) {
         break;
+      }
+      if (shed_at > 0 && code < 0 && now_ms() >= shed_at) {
+        shed_memory();
+        memory_shed_ = true;
+        shed_at = -1;
       }
       if (next_tick > 0 && code < 0 && now_ms() >= next_tick) {
         hooks_.tick();

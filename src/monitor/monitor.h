@@ -39,6 +39,9 @@ struct MonitorOptions {
   bool tty = false;
   bool open_stdin = false;  // -i: the container's stdin is a pipe (or the pty) fed by clients
   bool stdin_once = false;  // close the container's stdin when the first client's stdin ends
+  // Once the container has run this long, run() calls shed_memory() (once); -1: never. Not at
+  // once: most of a short container's life would go into reading /proc/self/smaps.
+  int shed_memory_after_ms = -1;
 };
 
 class Hooks {
@@ -88,6 +91,7 @@ class Monitor {
   runtime::InitSpec& spec_;
   sys::Cgroup cgroup_;
   MonitorOptions options_;
+  bool memory_shed_ = false;
   Hooks& hooks_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
