@@ -76,6 +76,7 @@ void add_image_commands(CLI::App& app, Context& ctx);
 void add_archive_commands(CLI::App& app, Context& ctx);
 void add_system_commands(CLI::App& app, Context& ctx);
 void add_volume_commands(CLI::App& app, Context& ctx);
+void add_registry_commands(CLI::App& app, Context& ctx);
 // Containers: `container` is the `berth container` group the verbs are also registered under.
 void add_container_run(CLI::App& app, CLI::App* container, Context& ctx);
 void add_container_verbs(CLI::App& app, CLI::App* container, Context& ctx);

@@ -1,0 +1,345 @@
+// `berth pull`, `login` and `logout` against a real docker-registry on 127.0.0.1: plain HTTP,
+// TLS with a test CA in the per-registry CA directory, htpasswd Basic auth, and a proxy that
+// cuts a layer's transfer in the middle.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "local_registry.h"
+
+namespace berth::it {
+namespace {
+
+constexpr std::string_view kBusybox = "docker.io/library/busybox:latest";
+
+class Pull : public BusyboxTest {
+ protected:
+  // Registry settings of these tests live in the sandbox, never in /root/.docker or /etc.
+  std::string docker_config() const { return sandbox_dir() + "/docker"; }
+  std::string berth_config() const { return sandbox_dir() + "/berth-config"; }
+  std::string sandbox_dir() const { return const_cast<Pull*>(this)->sb().dir(); }
+
+  ProcResult berth_in(const std::string& root, const std::vector<std::string>& args,
+                      const std::string& input = "") {
+    RunOptions o;
+    o.env = {"DOCKER_CONFIG=" + docker_config(), "BERTH_CONFIG_DIR=" + berth_config()};
+    o.input = input;
+    return sb().berth_at(root, args, o);
+  }
+
+  // A registry holding our busybox:latest as busybox:latest; null after a skip or failure.
+  std::unique_ptr<LocalRegistry> registry_with_busybox(const RegistryOptions& o = {}) {
+    auto reg = std::make_unique<LocalRegistry>(sb(), "registry", o);
+    if (!reg->skip_reason().empty() || !reg->running()) {
+      return nullptr;
+    }
+    if (!reg->push_from_store(sb().root(), std::string(kBusybox), "busybox:latest")) {
+      return nullptr;
+    }
+    return reg;
+  }
+
+  // The names index.json gives images.
+  std::vector<std::string> index_names(const std::string& store) {
+    std::vector<std::string> out;
+    Json index = sb().index(store);
+    for (const auto& m : index.value("manifests", Json::array())) {
+      out.push_back(m.value("annotations", Json::object())
+                        .value("org.opencontainers.image.ref.name", std::string()));
+    }
+    return out;
+  }
+
+  void expect_one_line_failure(const ProcResult& r, const std::string& mention) {
+    EXPECT_EQ(r.exit_code, 1) << r.describe();
+    EXPECT_TRUE(is_one_line(r.err)) << r.describe();
+    EXPECT_NE(r.err.find(mention), std::string::npos) << r.describe();
+  }
+};
+
+#define REGISTRY_OR_SKIP(reg, ...)                     \
+  auto reg = registry_with_busybox(__VA_ARGS__);       \
+  if (!reg) {                                          \
+    LocalRegistry probe(sb(), "probe");                \
+    if (!probe.skip_reason().empty()) {                \
+      GTEST_SKIP() << probe.skip_reason();             \
+    }                                                  \
+    FAIL() << "the test registry could not be set up"; \
+  }
+
+TEST_F(Pull, PulledImageRunsFromAFreshStore) {
+  REGISTRY_OR_SKIP(reg);
+  std::string store = sb().new_root("fresh");
+  std::string ref = reg->host() + "/busybox:latest";
+  auto pull = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(pull.ok()) << pull.describe();
+  EXPECT_EQ(sb().store_problems(store), "");
+  auto run = berth_in(store, {"run", "--rm", ref, "echo", "hello from the registry"});
+  EXPECT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_EQ(run.out, "hello from the registry\n");
+  auto images = berth_in(store, {"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
+  ASSERT_TRUE(images.ok()) << images.describe();
+  EXPECT_EQ(images.out, ref + " " + busybox_.substr(7, 12) + "\n") << "same image ID as pushed";
+}
+
+TEST_F(Pull, OutputIsDockersAndTheDigestIsTheOneSkopeoSees) {
+  REGISTRY_OR_SKIP(reg);
+  std::string store = sb().new_root("fresh");
+  auto pull = berth_in(store, {"pull", reg->host() + "/busybox"});
+  ASSERT_TRUE(pull.ok()) << pull.describe();
+  std::string digest = reg->skopeo_digest("busybox:latest");
+  ASSERT_FALSE(digest.empty());
+  auto lines = split_lines(pull.out);
+  ASSERT_GE(lines.size(), 5u) << pull.out;
+  EXPECT_EQ(lines.front(), "Using default tag: latest");
+  EXPECT_EQ(lines[1], "latest: Pulling from busybox");
+  std::regex complete("[0-9a-f]{12}: Pull complete");
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+    return std::regex_match(l, complete);
+  })) << pull.out;
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "Digest: " + digest), lines.end()) << pull.out;
+  EXPECT_EQ(lines[lines.size() - 2],
+            "Status: Downloaded newer image for " + reg->host() + "/busybox:latest");
+  EXPECT_EQ(lines.back(), reg->host() + "/busybox:latest");
+  Json entry = sb().index_entry(reg->host() + "/busybox:latest", store);
+  EXPECT_EQ(entry.value("digest", ""), digest) << "the store keeps the manifest byte for byte";
+}
+
+TEST_F(Pull, PullingTwiceSaysTheImageIsUpToDate) {
+  REGISTRY_OR_SKIP(reg);
+  std::string store = sb().new_root("fresh");
+  std::string ref = reg->host() + "/busybox:latest";
+  ASSERT_TRUE(berth_in(store, {"pull", ref}).ok());
+  auto before = snapshot_tree(store);
+  auto again = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(again.ok()) << again.describe();
+  EXPECT_NE(again.out.find("Status: Image is up to date for " + ref + "\n"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(again.out.find("Pull complete"), std::string::npos) << again.out;
+  auto quiet = berth_in(store, {"pull", "-q", ref});
+  ASSERT_TRUE(quiet.ok()) << quiet.describe();
+  EXPECT_EQ(quiet.out, ref + "\n");
+  EXPECT_EQ(snapshot_tree(store).diff_from(before), "");
+}
+
+TEST_F(Pull, UnknownTagIsOneLineExitOneAndTheStoreIsUnchanged) {
+  REGISTRY_OR_SKIP(reg);
+  std::string store = sb().new_root("fresh");
+  ASSERT_TRUE(berth_in(store, {"images", "-q"}).ok());
+  auto before = snapshot_tree(store);
+  auto r = berth_in(store, {"pull", reg->host() + "/busybox:nope"});
+  expect_one_line_failure(r, "manifest for " + reg->host() + "/busybox:nope not found");
+  EXPECT_EQ(snapshot_tree(store).diff_from(before), "");
+  auto repo = berth_in(store, {"pull", reg->host() + "/nosuchrepo"});
+  EXPECT_EQ(repo.exit_code, 1) << repo.describe();
+  EXPECT_TRUE(is_one_line(repo.err)) << repo.describe();
+  EXPECT_EQ(snapshot_tree(store).diff_from(before), "");
+}
+
+TEST_F(Pull, UnreachableRegistryIsOneLine) {
+  std::string store = sb().new_root("fresh");
+  auto r = berth_in(store, {"pull", "127.0.0.1:" + std::to_string(free_port()) + "/busybox"});
+  expect_one_line_failure(r, "pinging registry 127.0.0.1:");
+}
+
+TEST_F(Pull, TlsRegistryIsTrustedThroughItsCaDirectory) {
+  RegistryOptions o;
+  o.tls = true;
+  REGISTRY_OR_SKIP(reg, o);
+  std::string store = sb().new_root("fresh");
+  std::string ref = reg->host() + "/busybox:latest";
+  auto untrusted = berth_in(store, {"pull", ref});
+  expect_one_line_failure(untrusted, "certificate");
+  std::string ca_dir = berth_config() + "/certs.d/" + reg->host();
+  std::filesystem::create_directories(ca_dir);
+  write_file(ca_dir + "/ca.crt", read_file(reg->ca().ca_crt));
+  auto pull = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(pull.ok()) << pull.describe();
+  auto run = berth_in(store, {"run", "--rm", ref, "echo", "over tls"});
+  EXPECT_EQ(run.out, "over tls\n") << run.describe();
+}
+
+TEST_F(Pull, BasicAuthNeedsLoginAndLogoutForgetsIt) {
+  RegistryOptions o;
+  o.user = "tester";
+  o.password = "s3cret";
+  REGISTRY_OR_SKIP(reg, o);
+  std::string store = sb().new_root("fresh");
+  std::string ref = reg->host() + "/busybox:latest";
+  expect_one_line_failure(berth_in(store, {"pull", ref}), "401");
+
+  auto wrong =
+      berth_in(store, {"login", "-u", "tester", "--password-stdin", reg->host()}, "nope\n");
+  expect_one_line_failure(wrong, "incorrect username or password");
+  EXPECT_FALSE(path_exists(docker_config() + "/config.json"));
+
+  auto login =
+      berth_in(store, {"login", "-u", "tester", "--password-stdin", reg->host()}, "s3cret\n");
+  ASSERT_TRUE(login.ok()) << login.describe();
+  EXPECT_EQ(login.out, "Login Succeeded\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((docker_config() + "/config.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Json config = parse_json(read_file(docker_config() + "/config.json"), "config.json");
+  EXPECT_EQ(config["auths"][reg->host()]["auth"], "dGVzdGVyOnMzY3JldA==");  // tester:s3cret
+
+  auto pull = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(pull.ok()) << pull.describe();
+
+  auto logout = berth_in(store, {"logout", reg->host()});
+  ASSERT_TRUE(logout.ok()) << logout.describe();
+  EXPECT_EQ(logout.out, "Removing login credentials for " + reg->host() + "\n");
+  config = parse_json(read_file(docker_config() + "/config.json"), "config.json");
+  EXPECT_FALSE(config["auths"].contains(reg->host()));
+  auto again = berth_in(sb().new_root("other"), {"pull", ref});
+  EXPECT_EQ(again.exit_code, 1) << again.describe();
+}
+
+TEST_F(Pull, CutTransferIsResumedFromItsLastByteByTheNextPull) {
+  REGISTRY_OR_SKIP(reg);
+  Json manifest = reg->raw_manifest("busybox:latest");
+  ASSERT_TRUE(manifest.is_object());
+  std::string layer = manifest["layers"][0]["digest"];
+  int64_t size = manifest["layers"][0]["size"];
+  ASSERT_GT(size, 100000) << "the layer must be large enough to cut in the middle";
+  // Response headers come before the body: the cut lands at about size/2 of the body.
+  FaultProxy proxy(reg->port());
+  proxy.arm(layer, size / 2);
+  std::string store = sb().new_root("fresh");
+  std::string ref = proxy.host() + "/busybox:latest";
+
+  auto cut = berth_in(store, {"pull", ref});
+  EXPECT_EQ(cut.exit_code, 1) << cut.describe();
+  EXPECT_TRUE(proxy.cut_happened()) << ::testing::PrintToString(proxy.requests());
+  std::string partial = store + "/ingest/pull-sha256-" + layer.substr(7);
+  ASSERT_TRUE(path_exists(partial)) << "the partial download survives the failed pull";
+  int64_t kept = static_cast<int64_t>(std::filesystem::file_size(partial));
+  EXPECT_GT(kept, 0);
+  EXPECT_LE(kept, size / 2);
+
+  proxy.release();
+  proxy.reset_counts();
+  auto resumed = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(resumed.ok()) << resumed.describe();
+  auto reqs = proxy.requests();
+  std::string want =
+      "GET /v2/busybox/blobs/" + layer + " Range: bytes=" + std::to_string(kept) + "-";
+  EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end())
+      << "asked only for the rest; requests:\n"
+      << ::testing::PrintToString(reqs);
+  EXPECT_LT(proxy.blob_bytes(layer), size - kept + 4096) << "transferred only the rest";
+  EXPECT_FALSE(path_exists(partial));
+  EXPECT_EQ(sb().store_problems(store), "");
+  auto run = berth_in(store, {"run", "--rm", ref, "echo", "resumed"});
+  EXPECT_EQ(run.out, "resumed\n") << run.describe();
+}
+
+TEST_F(Pull, PullKilledMidLayerIsResumedByTheNextPull) {
+  REGISTRY_OR_SKIP(reg);
+  Json manifest = reg->raw_manifest("busybox:latest");
+  ASSERT_TRUE(manifest.is_object());
+  std::string layer = manifest["layers"][0]["digest"];
+  int64_t size = manifest["layers"][0]["size"];
+  FaultProxy proxy(reg->port());
+  proxy.arm(layer, size / 2, FaultProxy::Fault::kStall);
+  std::string store = sb().new_root("fresh");
+  std::string ref = proxy.host() + "/busybox:latest";
+  std::string partial = store + "/ingest/pull-sha256-" + layer.substr(7);
+
+  // berth pull in the background, killed by its PID with SIGKILL while the layer is stalled.
+  std::vector<std::string> argv = {berth_binary(), "--root", store, "pull", ref};
+  std::vector<char*> cargv;
+  for (auto& a : argv) {
+    cargv.push_back(a.data());
+  }
+  cargv.push_back(nullptr);
+  std::string env_docker = "DOCKER_CONFIG=" + docker_config();
+  std::string env_berth = "BERTH_CONFIG_DIR=" + berth_config();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::putenv(env_docker.data());
+    ::putenv(env_berth.data());
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  // Kills and reaps the child by its own PID if an assertion leaves early. Never with pid <= 0:
+  // kill(-1) would signal every process.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } reaper{pid};
+  int64_t kept = 0;
+  for (int i = 0; i < 600 && kept == 0; ++i) {  // until the stalled bytes reached the file
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::error_code ec;
+    if (proxy.cut_happened()) {
+      auto n = std::filesystem::file_size(partial, ec);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      kept = !ec && n > 0 && n == std::filesystem::file_size(partial, ec) ? static_cast<int64_t>(n)
+                                                                          : 0;
+    }
+  }
+  ASSERT_GT(kept, 0) << "the pull never stalled in the layer";
+  ASSERT_GT(pid, 0);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  reaper.pid = 0;  // reaped: nothing left for the guard
+  EXPECT_TRUE(WIFSIGNALED(status));
+
+  proxy.release();
+  proxy.reset_counts();
+  auto resumed = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(resumed.ok()) << resumed.describe();
+  auto reqs = proxy.requests();
+  std::string want =
+      "GET /v2/busybox/blobs/" + layer + " Range: bytes=" + std::to_string(kept) + "-";
+  EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end())
+      << ::testing::PrintToString(reqs);
+  EXPECT_LT(proxy.blob_bytes(layer), size - kept + 4096);
+  EXPECT_EQ(sb().store_problems(store), "");
+}
+
+TEST_F(Pull, CorruptedByteIsRefusedAndNothingOfTheBlobIsStored) {
+  REGISTRY_OR_SKIP(reg);
+  Json manifest = reg->raw_manifest("busybox:latest");
+  ASSERT_TRUE(manifest.is_object());
+  std::string layer = manifest["layers"][0]["digest"];
+  int64_t size = manifest["layers"][0]["size"];
+  FaultProxy proxy(reg->port());
+  proxy.arm(layer, size / 3, FaultProxy::Fault::kCorrupt);
+  std::string store = sb().new_root("fresh");
+  std::string ref = proxy.host() + "/busybox:latest";
+  auto bad = berth_in(store, {"pull", ref});
+  expect_one_line_failure(bad, "digest mismatch");
+  EXPECT_TRUE(proxy.cut_happened());
+  EXPECT_FALSE(path_exists(store + "/blobs/sha256/" + layer.substr(7)));
+  EXPECT_FALSE(path_exists(store + "/ingest/pull-sha256-" + layer.substr(7)))
+      << "a partial file with a wrong byte would poison the next pull";
+  EXPECT_TRUE(index_names(store).empty()) << "no image was named";
+
+  proxy.release();
+  auto good = berth_in(store, {"pull", ref});
+  ASSERT_TRUE(good.ok()) << good.describe();
+  EXPECT_EQ(sb().store_problems(store), "");
+}
+
+}  // namespace
+}  // namespace berth::it
