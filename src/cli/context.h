@@ -77,6 +77,10 @@ void add_archive_commands(CLI::App& app, Context& ctx);
 void add_system_commands(CLI::App& app, Context& ctx);
 void add_volume_commands(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
+// The pull `run` and `create` do for an image the store lacks (--pull missing) or always (--pull
+// always): docker's pull lines on stderr (none with quiet), errors as pull's.
+Result<void> pull_for_run(Context& ctx, const std::string& image, const std::string& platform,
+                          bool quiet);
 // Containers: `container` is the `berth container` group the verbs are also registered under.
 void add_container_run(CLI::App& app, CLI::App* container, Context& ctx);
 void add_container_verbs(CLI::App& app, CLI::App* container, Context& ctx);

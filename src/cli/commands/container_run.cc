@@ -22,14 +22,19 @@ Result<engine::Container> create(Context& ctx, const RunFlags& f) {
   auto req = BERTH_TRY(to_create_request(f));
   auto* eng = BERTH_TRY(ctx.engine());
   std::vector<std::string> warnings;
+  if (f.pull == "always") {
+    BERTH_CHECK(pull_for_run(ctx, f.image, f.platform, f.quiet));
+  }
   auto c = eng->create_container(req, &warnings);
+  if (!c && f.pull == "missing" && c.error().message().rfind("No such image: ", 0) == 0) {
+    // docker's words, then its pull, then the create again.
+    std::string line =
+        fmt::format("Unable to find image '{}' locally\n", c.error().message().substr(15));
+    (void)write_all(STDERR_FILENO, line.data(), line.size());
+    BERTH_CHECK(pull_for_run(ctx, f.image, f.platform, f.quiet));
+    c = eng->create_container(req, &warnings);
+  }
   if (!c) {
-    if (c.error().message().rfind("No such image", 0) == 0) {
-      // docker would pull here; registries arrive with issue 5.
-      std::string line =
-          fmt::format("Unable to find image '{}' locally\n", c.error().message().substr(15));
-      (void)write_all(STDERR_FILENO, line.data(), line.size());
-    }
     return tl::unexpected(std::move(c.error()));
   }
   for (const auto& w : warnings) {

@@ -18,14 +18,12 @@ namespace berth::cli {
 
 namespace {
 
-constexpr int kExitRegistryError = 1;
-
 // docker's pull output: on a terminal one line per layer, rewritten in place as its status and
 // progress change; otherwise plain lines as they happen (no progress).
 class PullPrinter : public engine::PullObserver {
  public:
-  PullPrinter(Context& ctx, bool quiet)
-      : ctx_(ctx), quiet_(quiet), tty_(!quiet && ::isatty(STDOUT_FILENO)) {}
+  // fd: where the lines go (stdout for pull, stderr when run pulls a missing image).
+  PullPrinter(int fd, bool quiet) : fd_(fd), quiet_(quiet), tty_(!quiet && ::isatty(fd)) {}
 
   void default_tag(std::string_view tag) override {
     line(fmt::format("Using default tag: {}", tag));
@@ -41,7 +39,7 @@ class PullPrinter : public engine::PullObserver {
 
   void line(const std::string& text) {
     if (!quiet_) {
-      ctx_.out(text + "\n");
+      out(text + "\n");
     }
   }
 
@@ -51,8 +49,9 @@ class PullPrinter : public engine::PullObserver {
     std::chrono::steady_clock::time_point shown;
   };
   void set_layer_line(std::string_view id, const std::string& text);
+  void out(const std::string& text) const { (void)write_all(fd_, text.data(), text.size()); }
 
-  Context& ctx_;
+  int fd_;
   bool quiet_;
   bool tty_;
   std::vector<LayerLine> layers_;  // the layer lines printed last, top to bottom
@@ -67,12 +66,12 @@ void PullPrinter::set_layer_line(std::string_view id, const std::string& text) {
       std::find_if(layers_.begin(), layers_.end(), [&](const LayerLine& l) { return l.id == id; });
   if (it == layers_.end()) {
     layers_.push_back({std::string(id), {}});
-    ctx_.out(text + "\n");
+    out(text + "\n");
     return;
   }
   // Up to the layer's line, replace it, back down: what docker's jsonmessage does.
   size_t up = static_cast<size_t>(layers_.end() - it);
-  ctx_.out(fmt::format("\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, text, up));
+  out(fmt::format("\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, text, up));
 }
 
 void PullPrinter::progress(std::string_view short_id, int64_t have, int64_t total) {
@@ -100,18 +99,9 @@ struct PullFlags {
   bool quiet = false;
 };
 
-// A registry command's action: its errors exit 1 instead of 125.
-void set_registry_action(CLI::App* cmd, Context& ctx, Action action) {
-  cmd->callback([&ctx, action = std::move(action)] {
-    if (auto r = action(); !r) {
-      ctx.error(r.error(), kExitRegistryError);
-    }
-  });
-}
-
 Result<void> run_pull(Context& ctx, const PullFlags& fl) {
   auto* eng = BERTH_TRY(ctx.engine());
-  PullPrinter printer(ctx, fl.quiet);
+  PullPrinter printer(STDOUT_FILENO, fl.quiet);
   auto res = BERTH_TRY(engine::pull_image(*eng, fl.req, &printer));
   bool any_new = false;
   for (const auto& img : res.images) {
@@ -143,7 +133,7 @@ void add_pull(CLI::App* cmd, Context& ctx) {
                   "Set platform if server is multi-platform capable");
   cmd->add_flag("--disable-content-trust")->description("Skip image verification (always)");
   cmd->add_option("NAME", fl->req.reference, "NAME[:TAG|@DIGEST]")->required();
-  set_registry_action(cmd, ctx, [&ctx, fl] { return run_pull(ctx, *fl); });
+  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_pull(ctx, *fl); });
 }
 
 // Reads one line from the terminal, without echo for passwords.
@@ -215,13 +205,13 @@ void add_login(CLI::App* cmd, Context& ctx) {
   cmd->add_option("-p,--password", fl->password, "Password");
   cmd->add_flag("--password-stdin", fl->password_stdin, "Take the password from stdin");
   cmd->add_option("SERVER", fl->server, "Registry (default: Docker Hub)");
-  set_registry_action(cmd, ctx, [&ctx, fl] { return run_login(ctx, *fl); });
+  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_login(ctx, *fl); });
 }
 
 void add_logout(CLI::App* cmd, Context& ctx) {
   auto server = std::make_shared<std::string>();
   cmd->add_option("SERVER", *server, "Registry (default: Docker Hub)");
-  set_registry_action(cmd, ctx, [&ctx, server]() -> Result<void> {
+  set_daemon_action(cmd, ctx, [&ctx, server]() -> Result<void> {
     auto r = BERTH_TRY(engine::registry_logout(*server));
     ctx.out(r.removed ? fmt::format("Removing login credentials for {}\n", r.key)
                       : fmt::format("Not logged in to {}\n", r.key));
@@ -230,6 +220,23 @@ void add_logout(CLI::App* cmd, Context& ctx) {
 }
 
 }  // namespace
+
+Result<void> pull_for_run(Context& ctx, const std::string& image, const std::string& platform,
+                          bool quiet) {
+  auto* eng = BERTH_TRY(ctx.engine());
+  PullPrinter printer(STDERR_FILENO, quiet);
+  engine::PullRequest req;
+  req.reference = image;
+  req.platform = platform;
+  auto res = BERTH_TRY(engine::pull_image(*eng, req, &printer));
+  for (const auto& img : res.images) {
+    printer.line("Digest: " + img.digest.str());
+    printer.line(fmt::format("Status: {} for {}",
+                             img.up_to_date ? "Image is up to date" : "Downloaded newer image",
+                             engine::familiar_ref(img.ref)));
+  }
+  return {};
+}
 
 void add_registry_commands(CLI::App& app, Context& ctx) {
   add_pull(app.add_subcommand("pull", "Download an image from a registry"), ctx);

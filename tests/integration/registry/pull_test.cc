@@ -89,6 +89,33 @@ TEST_F(Pull, PulledImageRunsFromAFreshStore) {
   EXPECT_EQ(images.out, ref + " " + busybox_.substr(7, 12) + "\n") << "same image ID as pushed";
 }
 
+// run (and create) pull what the store lacks, with docker's lines on stderr so that stdout is
+// the container's alone; --pull never refuses instead, --pull always pulls even a stored image.
+TEST_F(Pull, RunPullsAMissingImageUnlessToldNever) {
+  REGISTRY_OR_SKIP(reg);
+  std::string ref = reg->host() + "/busybox:latest";
+  std::string never_store = sb().new_root("never");
+  auto never = berth_in(never_store, {"run", "--rm", "--pull", "never", ref, "true"});
+  EXPECT_EQ(never.exit_code, 125) << never.describe();
+  EXPECT_NE(never.err.find("No such image"), std::string::npos) << never.describe();
+  EXPECT_TRUE(index_names(never_store).empty());
+
+  std::string store = sb().new_root("fresh");
+  auto run = berth_in(store, {"run", "--rm", ref, "echo", "pulled by run"});
+  EXPECT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_EQ(run.out, "pulled by run\n");
+  EXPECT_EQ(run.err.rfind("Unable to find image '" + ref + "' locally\n", 0), 0U) << run.err;
+  EXPECT_NE(run.err.find("Status: Downloaded newer image for " + ref), std::string::npos)
+      << run.err;
+  auto again = berth_in(store, {"run", "--rm", "--pull", "always", ref, "true"});
+  EXPECT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_NE(again.err.find("Status: Image is up to date for " + ref), std::string::npos)
+      << again.describe();
+  auto quiet = berth_in(store, {"create", "-q", "--pull", "always", ref});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.describe();
+  EXPECT_EQ(quiet.err, "") << quiet.describe();
+}
+
 TEST_F(Pull, OutputIsDockersAndTheDigestIsTheOneSkopeoSees) {
   REGISTRY_OR_SKIP(reg);
   std::string store = sb().new_root("fresh");
