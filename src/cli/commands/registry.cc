@@ -25,8 +25,13 @@ class PullPrinter : public engine::PullObserver {
   // fd: where the lines go (stdout for pull, stderr when run pulls a missing image).
   PullPrinter(int fd, bool quiet) : fd_(fd), quiet_(quiet), tty_(!quiet && ::isatty(fd)) {}
 
+  // `run` names the tag in its "Unable to find image" line and says nothing more about it.
+  bool show_default_tag = true;
+
   void default_tag(std::string_view tag) override {
-    line(fmt::format("Using default tag: {}", tag));
+    if (show_default_tag) {
+      line(fmt::format("Using default tag: {}", tag));
+    }
   }
   void pulling(std::string_view tag, std::string_view repository) override {
     layers_.clear();  // a new image (pull -a): its layers get lines of their own
@@ -225,6 +230,7 @@ Result<void> pull_for_run(Context& ctx, const std::string& image, const std::str
                           bool quiet) {
   auto* eng = BERTH_TRY(ctx.engine());
   PullPrinter printer(STDERR_FILENO, quiet);
+  printer.show_default_tag = false;
   engine::PullRequest req;
   req.reference = image;
   req.platform = platform;

@@ -116,15 +116,23 @@ void expect_refused_run(const ProcResult& r, const std::string& mention) {
   EXPECT_EQ(r.out, "") << r.describe();
 }
 
+// Tests reach no registry but their own: --pull never keeps the refusal local, and a missing
+// image's pull goes to 127.0.0.1:1, where nothing listens.
 TEST_F(BadInput, AnUnknownImageIsRefusedWithNothingLeft) {
-  auto r = run({"--name", "x1", "nosuchimage", "true"});
+  auto r = run({"--name", "x1", "--pull", "never", "nosuchimage", "true"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_EQ(r.out, "") << r.describe();
-  // docker says it looks locally first, then one error line naming the image.
-  auto lines = split_lines(r.err);
-  ASSERT_EQ(lines.size(), 2u) << r.describe();
-  EXPECT_EQ(lines[0], "Unable to find image 'nosuchimage:latest' locally");
-  EXPECT_NE(lines[1].find("nosuchimage"), std::string::npos) << r.describe();
+  EXPECT_TRUE(is_one_line(r.err)) << r.describe();
+  EXPECT_NE(r.err.find("No such image: nosuchimage:latest"), std::string::npos) << r.describe();
+
+  // docker says it looks locally first, then pulls; the pull's error names the image.
+  auto pulled = run({"--name", "x1", "127.0.0.1:1/nosuchimage", "true"});
+  EXPECT_EQ(pulled.exit_code, 125) << pulled.describe();
+  EXPECT_EQ(pulled.out, "") << pulled.describe();
+  auto lines = split_lines(pulled.err);
+  ASSERT_GE(lines.size(), 2u) << pulled.describe();
+  EXPECT_EQ(lines.front(), "Unable to find image '127.0.0.1:1/nosuchimage:latest' locally");
+  EXPECT_NE(lines.back().find("nosuchimage"), std::string::npos) << pulled.describe();
   EXPECT_TRUE(all_ids().empty());
   EXPECT_TRUE(container_dirs().empty());
   EXPECT_FALSE(container_exists("x1"));
