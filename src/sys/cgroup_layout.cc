@@ -228,9 +228,10 @@ Result<std::vector<std::string>> subdirs(const std::string& dir) {
 Result<std::vector<pid_t>> procs_recursive(const std::string& dir) {
   auto text = read_trimmed(dir, "cgroup.procs");
   if (!text) {
-    // A descendant may go away while we walk.
-    return text.error().sys_errno() == ENOENT ? Result<std::vector<pid_t>>()
-                                              : tl::unexpected(text.error());
+    // A cgroup may go away while we walk (its monitor removes it as we kill): ENOENT before
+    // the open, ENODEV when v1 removed the directory between the open and the read.
+    int e = text.error().sys_errno();
+    return e == ENOENT || e == ENODEV ? Result<std::vector<pid_t>>() : tl::unexpected(text.error());
   }
   std::vector<pid_t> out;
   for (const auto& line : split(*text, '\n')) {
