@@ -19,7 +19,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev libseccomp-dev libcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark tools
-  skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates docker-registry
+  skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates docker-registry curl openssl
   apache2-utils
 )
 

@@ -10,15 +10,8 @@ namespace {
 
 constexpr const char* kBusybox = "docker.io/library/busybox:latest";
 
-class PullLayers : public BusyboxTest {
+class PullLayers : public RegistryTest {
  protected:
-  ProcResult berth_in(const std::string& root, const std::vector<std::string>& args) {
-    RunOptions o;
-    o.env = {"DOCKER_CONFIG=" + sb().dir() + "/docker",
-             "BERTH_CONFIG_DIR=" + sb().dir() + "/berth-config"};
-    return sb().berth_at(root, args, o);
-  }
-
   void put_blob(const std::string& layout, const std::string& data) {
     write_file(layout + "/blobs/sha256/" + sha256_hex(data), data);
   }

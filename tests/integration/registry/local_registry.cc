@@ -19,17 +19,6 @@ namespace berth::it {
 
 namespace {
 
-bool accepts_connections(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 int connect_to(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -41,6 +30,14 @@ int connect_to(int port) {
     return -1;
   }
   return fd;
+}
+
+bool accepts_connections(int port) {
+  int fd = connect_to(port);
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return fd >= 0;
 }
 
 bool write_all_fd(int fd, const char* p, size_t n) {
@@ -117,7 +114,9 @@ LocalRegistry::LocalRegistry(const Sandbox& sb, const std::string& name,
     }
   }
   if (!options.user.empty() && !find_program("htpasswd")) {
-    skip_ = missing_tool_message("htpasswd");
+    skip_ =
+        "required tool 'htpasswd' is not installed: install apache2-utils "
+        "(scripts/install-deps.sh installs it)";
     return;
   }
   fs::create_directories(dir_ + "/storage");

@@ -31,6 +31,21 @@ TestCa make_test_ca(const std::string& dir);
 // A free TCP port on 127.0.0.1 (bound and released: good enough for a test).
 int free_port();
 
+// The registry tests' fixture: berth runs with DOCKER_CONFIG and BERTH_CONFIG_DIR inside the
+// sandbox, so no test reads or writes /root/.docker or /etc/berth.
+class RegistryTest : public BusyboxTest {
+ protected:
+  std::string docker_config() { return sb().dir() + "/docker"; }
+  std::string berth_config() { return sb().dir() + "/berth-config"; }
+  ProcResult berth_in(const std::string& root, const std::vector<std::string>& args,
+                      const std::string& input = "") {
+    RunOptions o;
+    o.env = {"DOCKER_CONFIG=" + docker_config(), "BERTH_CONFIG_DIR=" + berth_config()};
+    o.input = input;
+    return sb().berth_at(root, args, o);
+  }
+};
+
 class LocalRegistry {
  public:
   // Starts the registry under <sandbox>/<name>/ and waits until it accepts connections. When

@@ -14,15 +14,7 @@ std::string host_arch() {
   return m == "x86_64" ? "amd64" : m == "aarch64" ? "arm64" : m;
 }
 
-class PullPlatform : public BusyboxTest {
- protected:
-  ProcResult berth_in(const std::string& root, const std::vector<std::string>& args) {
-    RunOptions o;
-    o.env = {"DOCKER_CONFIG=" + sb().dir() + "/docker",
-             "BERTH_CONFIG_DIR=" + sb().dir() + "/berth-config"};
-    return sb().berth_at(root, args, o);
-  }
-};
+using PullPlatform = RegistryTest;
 
 TEST_F(PullPlatform, IndexGivesTheHostsManifestOrTheOneAskedFor) {
   LocalRegistry reg(sb(), "registry");

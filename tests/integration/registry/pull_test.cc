@@ -19,21 +19,8 @@ namespace {
 
 constexpr std::string_view kBusybox = "docker.io/library/busybox:latest";
 
-class Pull : public BusyboxTest {
+class Pull : public RegistryTest {
  protected:
-  // Registry settings of these tests live in the sandbox, never in /root/.docker or /etc.
-  std::string docker_config() const { return sandbox_dir() + "/docker"; }
-  std::string berth_config() const { return sandbox_dir() + "/berth-config"; }
-  std::string sandbox_dir() const { return const_cast<Pull*>(this)->sb().dir(); }
-
-  ProcResult berth_in(const std::string& root, const std::vector<std::string>& args,
-                      const std::string& input = "") {
-    RunOptions o;
-    o.env = {"DOCKER_CONFIG=" + docker_config(), "BERTH_CONFIG_DIR=" + berth_config()};
-    o.input = input;
-    return sb().berth_at(root, args, o);
-  }
-
   // A registry holding our busybox:latest as busybox:latest; null after a skip or failure.
   std::unique_ptr<LocalRegistry> registry_with_busybox(const RegistryOptions& o = {}) {
     auto reg = std::make_unique<LocalRegistry>(sb(), "registry", o);
@@ -55,6 +42,25 @@ class Pull : public BusyboxTest {
                         .value("org.opencontainers.image.ref.name", std::string()));
     }
     return out;
+  }
+
+  // After an interrupted pull that kept `kept` bytes of `layer` (of `size`): the next pull
+  // through the released proxy completes, asks only for the rest with Range and transfers only
+  // that, and leaves a consistent store.
+  void expect_pull_resumes(FaultProxy& proxy, const std::string& store, const std::string& ref,
+                           const std::string& layer, int64_t size, int64_t kept) {
+    proxy.release();
+    proxy.reset_counts();
+    auto resumed = berth_in(store, {"pull", ref});
+    ASSERT_TRUE(resumed.ok()) << resumed.describe();
+    auto reqs = proxy.requests();
+    std::string want =
+        "GET /v2/busybox/blobs/" + layer + " Range: bytes=" + std::to_string(kept) + "-";
+    EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end())
+        << "asked only for the rest; requests:\n"
+        << ::testing::PrintToString(reqs);
+    EXPECT_LT(proxy.blob_bytes(layer), size - kept + 4096) << "transferred only the rest";
+    EXPECT_EQ(sb().store_problems(store), "");
   }
 
   void expect_one_line_failure(const ProcResult& r, const std::string& mention) {
@@ -251,19 +257,8 @@ TEST_F(Pull, CutTransferIsResumedFromItsLastByteByTheNextPull) {
   EXPECT_GT(kept, 0);
   EXPECT_LE(kept, size / 2);
 
-  proxy.release();
-  proxy.reset_counts();
-  auto resumed = berth_in(store, {"pull", ref});
-  ASSERT_TRUE(resumed.ok()) << resumed.describe();
-  auto reqs = proxy.requests();
-  std::string want =
-      "GET /v2/busybox/blobs/" + layer + " Range: bytes=" + std::to_string(kept) + "-";
-  EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end())
-      << "asked only for the rest; requests:\n"
-      << ::testing::PrintToString(reqs);
-  EXPECT_LT(proxy.blob_bytes(layer), size - kept + 4096) << "transferred only the rest";
+  expect_pull_resumes(proxy, store, ref, layer, size, kept);
   EXPECT_FALSE(path_exists(partial));
-  EXPECT_EQ(sb().store_problems(store), "");
   auto run = berth_in(store, {"run", "--rm", ref, "echo", "resumed"});
   EXPECT_EQ(run.out, "resumed\n") << run.describe();
 }
@@ -331,17 +326,7 @@ TEST_F(Pull, PullKilledMidLayerIsResumedByTheNextPull) {
   reaper.pid = 0;  // reaped: nothing left for the guard
   EXPECT_TRUE(WIFSIGNALED(status));
 
-  proxy.release();
-  proxy.reset_counts();
-  auto resumed = berth_in(store, {"pull", ref});
-  ASSERT_TRUE(resumed.ok()) << resumed.describe();
-  auto reqs = proxy.requests();
-  std::string want =
-      "GET /v2/busybox/blobs/" + layer + " Range: bytes=" + std::to_string(kept) + "-";
-  EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end())
-      << ::testing::PrintToString(reqs);
-  EXPECT_LT(proxy.blob_bytes(layer), size - kept + 4096);
-  EXPECT_EQ(sb().store_problems(store), "");
+  expect_pull_resumes(proxy, store, ref, layer, size, kept);
 }
 
 TEST_F(Pull, CorruptedByteIsRefusedAndNothingOfTheBlobIsStored) {
