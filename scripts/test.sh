@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 
 jobs=$(nproc)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build build -j "$jobs" || exit 1
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBERTH_SANITIZE=ON \
-  -DBERTH_UNIT_ONLY=ON >/dev/null || exit 1
+bash scripts/build.sh || exit 1
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, also a unity build
+# (see build.sh).
+cmake -S . -B build-asan -G Ninja -DCMAKE_UNITY_BUILD=ON -DCMAKE_BUILD_TYPE=Debug \
+  -DBERTH_SANITIZE=ON -DBERTH_UNIT_ONLY=ON >/dev/null || exit 1
 cmake --build build-asan -j "$jobs" || exit 1
 
 passed=0

@@ -31,11 +31,8 @@ Result<void> check_logs_readable(std::string_view log_driver) {
 
 namespace {
 
-constexpr int64_t kSecond = 1000000000;
 // Longer lines are skipped unread (an entry is at most 6 * 16 KiB escaped, plus its attrs).
 constexpr size_t kMaxLine = 4 * 1024 * 1024;
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 // url.QueryEscape, which docker applies to --details attributes.
 std::string query_escape(std::string_view s) {
@@ -55,12 +52,12 @@ std::string query_escape(std::string_view s) {
 
 // RFC3339NanoFixed, the form of `logs -t`: always nine fraction digits.
 std::string fixed_time(int64_t unix_nanos) {
-  time_t secs = static_cast<time_t>(floor_div(unix_nanos, kSecond));
+  time_t secs = static_cast<time_t>(floor_div(unix_nanos, kNanosPerSecond));
   struct tm tm {};
   gmtime_r(&secs, &tm);
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:09d}Z", tm.tm_year + 1900,
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     unix_nanos - floor_div(unix_nanos, kSecond) * kSecond);
+                     unix_nanos - floor_div(unix_nanos, kNanosPerSecond) * kNanosPerSecond);
 }
 
 // One decoded log line.

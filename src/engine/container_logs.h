@@ -13,6 +13,13 @@
 
 namespace berth::engine {
 
+inline constexpr int64_t kNanosPerSecond = 1000000000;
+
+// a / b rounded towards negative infinity (times before 1970 still split into whole seconds).
+inline int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
 struct LogsOptions {
   bool follow = false;      // -f
   bool timestamps = false;  // -t

@@ -17,12 +17,9 @@
 namespace berth::engine {
 namespace {
 
-constexpr int64_t kSecond = 1000000000;
 constexpr uint64_t kMaxDuration = uint64_t{1} << 63;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 // Go's leadingFraction: digits after '.', scaled; digits past int64 precision are dropped.
 uint64_t leading_fraction(std::string_view& s, double* scale) {
@@ -171,7 +168,7 @@ int days_in(int month, int64_t year) {
 // docker keeps such bounds as seconds, so a --since in the year 2999 still means "after all".
 int64_t saturating_nanos(int64_t secs, int64_t nanos) {
   int64_t t = 0;
-  if (__builtin_mul_overflow(secs, kSecond, &t) || __builtin_add_overflow(t, nanos, &t)) {
+  if (__builtin_mul_overflow(secs, kNanosPerSecond, &t) || __builtin_add_overflow(t, nanos, &t)) {
     return secs < 0 ? INT64_MIN : INT64_MAX;
   }
   return t;
@@ -340,7 +337,7 @@ std::optional<int64_t> parse_unix_time(std::string_view v) {
 }
 
 int64_t local_offset_at(int64_t unix_nanos) {
-  time_t t = static_cast<time_t>(floor_div(unix_nanos, kSecond));
+  time_t t = static_cast<time_t>(floor_div(unix_nanos, kNanosPerSecond));
   struct tm tm {};
   localtime_r(&t, &tm);
   return tm.tm_gmtoff;
@@ -355,7 +352,7 @@ Result<int64_t> parse_log_time(std::string_view value, int64_t now_nanos) {
       if (__builtin_sub_overflow(now_nanos, *d, &t)) {
         return fail(Code::kInvalidArgument, fmt::format("duration out of range: \"{}\"", value));
       }
-      return floor_div(t, kSecond) * kSecond;
+      return floor_div(t, kNanosPerSecond) * kNanosPerSecond;
     }
   }
   bool local = value.find_first_of("zZ+") == std::string_view::npos &&

@@ -25,16 +25,12 @@ Error flag_error(std::string_view flag, std::string_view value, std::string_view
   return Error(Code::kInvalidArgument, flag_error_text(flag, value, why));
 }
 
-namespace {
-
-using go::invalid;
-
 tl::unexpected<Error> bad_flag(std::string_view flag, std::string_view value,
                                std::string_view why) {
   return tl::unexpected(flag_error(flag, value, why));
 }
 
-}  // namespace
+using go::invalid;
 
 Result<int64_t> parse_bytes(std::string_view value, std::string_view flag) {
   auto r = go::parse_size(value, 1024);

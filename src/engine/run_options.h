@@ -31,6 +31,8 @@ namespace berth::engine {
 std::string flag_error_text(std::string_view flag, std::string_view value, std::string_view why);
 // The same as an InvalidArgument error.
 Error flag_error(std::string_view flag, std::string_view value, std::string_view why);
+// flag_error as a failed Result, to return directly.
+tl::unexpected<Error> bad_flag(std::string_view flag, std::string_view value, std::string_view why);
 
 // --- numbers -------------------------------------------------------------------------------------
 

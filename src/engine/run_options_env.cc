@@ -16,15 +16,6 @@ namespace berth::engine {
 
 using go::invalid;
 
-namespace {
-
-tl::unexpected<Error> bad_flag(std::string_view flag, std::string_view value,
-                               std::string_view why) {
-  return tl::unexpected(flag_error(flag, value, why));
-}
-
-}  // namespace
-
 // --- environment and labels ---------------------------------------------------------------
 
 std::optional<std::string> lookup_process_env(const std::string& key) {

@@ -21,6 +21,7 @@
 
 #include "base/fs.h"
 #include "store/layer_target.h"
+#include "store/whiteout.h"
 #include "sys/openat2.h"
 #include "sys/xattrs.h"
 
@@ -29,9 +30,7 @@ namespace berth::store {
 namespace {
 
 constexpr size_t kReadBufSize = 1 << 20;
-constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
-constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 
 // Feeds libarchive from our Reader. A failure of the Reader is kept whole (its code matters:
@@ -54,7 +53,7 @@ la_ssize_t read_cb(struct archive* a, void* opaque, const void** out) {
   return static_cast<la_ssize_t>(*n);
 }
 
-struct ArchiveFree {
+struct ArchiveReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
 
@@ -75,17 +74,14 @@ struct DirMeta {
   Meta meta;
 };
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // Only the xattr namespaces a layer may carry (see the header); overlay's own attributes would
 // let a layer forge redirects or metacopy in the overlay mount.
 bool xattr_allowed(std::string_view key) {
-  if (starts_with(key, "trusted.overlay.")) {
+  if (std::string_view(key).starts_with("trusted.overlay.")) {
     return false;
   }
-  return key == "security.capability" || starts_with(key, "user.") || starts_with(key, "trusted.");
+  return key == "security.capability" || std::string_view(key).starts_with("user.") ||
+         std::string_view(key).starts_with("trusted.");
 }
 
 Meta entry_meta(struct archive_entry* e) {
@@ -222,13 +218,13 @@ Result<void> Applier::entry(struct archive* a, struct archive_entry* e) {
     return directory(path, m);
   }
   auto [parent, base] = split_parent(path);
-  if (starts_with(base, kWhiteoutPrefix)) {  // by name, whatever the entry's type
+  if (std::string_view(base).starts_with(kWhiteoutPrefix)) {  // by name, whatever the entry's type
     if (base == kOpaqueMarker) {
       BERTH_CHECK(parent_fd(parent));  // the directory exists even if the layer omits it
       pending_[parent].opaque = true;
       return {};
     }
-    if (starts_with(base, kWhiteoutMetaPrefix)) {
+    if (std::string_view(base).starts_with(kWhiteoutMetaPrefix)) {
       return {};  // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): nothing for overlayfs
     }
     return whiteout(parent, base.substr(kWhiteoutPrefix.size()), m);
@@ -447,7 +443,8 @@ Result<void> Applier::set_xattrs(int fd, const Meta& m, bool special) {
     auto r = sys::set_xattr(fd, key, value);
     if (!r) {
       int err = r.error().sys_errno();
-      if (err == ENOTSUP || (special && err == EPERM && starts_with(key, "user."))) {
+      if (err == ENOTSUP ||
+          (special && err == EPERM && std::string_view(key).starts_with("user."))) {
         continue;
       }
       return tl::unexpected(std::move(r.error()).context(entry_context()));
@@ -494,7 +491,7 @@ Result<void> Applier::finish() {
 // message libarchive made of it.
 Result<ApplyStats> apply_entries(Reader& tar, int target_dirfd) {
   ReadCtx ctx{&tar, std::vector<char>(kReadBufSize), std::nullopt};
-  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  std::unique_ptr<struct archive, ArchiveReadFree> a(archive_read_new());
   if (!a) {
     return fail(Code::kInternal, "archive_read_new failed");
   }

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "store/whiteout.h"
 #include "sys/xattrs.h"
 
 namespace berth::store {
@@ -26,12 +27,6 @@ namespace berth::store {
 namespace {
 
 constexpr size_t kFileBufSize = 1 << 20;
-constexpr std::string_view kWhiteoutPrefix = ".wh.";
-constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 // Keeps a failure of our Writer whole; libarchive only sees "-1".
 struct WriteCtx {
@@ -49,7 +44,7 @@ la_ssize_t write_cb(struct archive* a, void* opaque, const void* buf, size_t len
   return static_cast<la_ssize_t>(len);
 }
 
-struct ArchiveFree {
+struct ArchiveWriteFree {
   void operator()(struct archive* a) const { archive_write_free(a); }
 };
 
@@ -164,10 +159,10 @@ Result<std::vector<std::string>> LayerWriter::xattr_names(int fd, const std::str
   auto names = BERTH_TRY_CTX(sys::list_xattrs(fd), path);
   std::vector<std::string> keep;
   for (auto& key : names) {
-    bool allowed =
-        key == "security.capability" || starts_with(key, "user.") || starts_with(key, "trusted.");
-    bool overlay_own = starts_with(key, "trusted.overlay.") ||
-                       (opts_.overlay_upper && starts_with(key, "user.overlay."));
+    bool allowed = key == "security.capability" || std::string_view(key).starts_with("user.") ||
+                   std::string_view(key).starts_with("trusted.");
+    bool overlay_own = std::string_view(key).starts_with("trusted.overlay.") ||
+                       (opts_.overlay_upper && std::string_view(key).starts_with("user.overlay."));
     if (allowed && !overlay_own) {
       keep.push_back(std::move(key));
     }
@@ -296,7 +291,7 @@ Result<void> LayerWriter::child(int dirfd, const std::string& prefix, const Chil
 
 Result<void> write_layer(int src_dirfd, Writer& out, const DiffOptions& opts) {
   WriteCtx ctx{&out, std::nullopt};
-  std::unique_ptr<struct archive, ArchiveFree> a(archive_write_new());
+  std::unique_ptr<struct archive, ArchiveWriteFree> a(archive_write_new());
   if (!a) {
     return fail(Code::kInternal, "archive_write_new failed");
   }

@@ -20,10 +20,6 @@ namespace {
 // when full is simpler than LRU and costs one openat2 per directory afterwards.
 constexpr size_t kDirCacheMax = 1024;
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 Result<void> remove_at(int dirfd, const std::string& name) {
   if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
     return {};
@@ -60,7 +56,7 @@ Result<void> remove_at(int dirfd, const std::string& name) {
 
 Result<std::string> clean_layer_path(std::string_view name, std::string_view what) {
   std::string out;
-  bool absolute = starts_with(name, "/");
+  bool absolute = std::string_view(name).starts_with("/");
   size_t pos = 0;
   while (pos <= name.size()) {
     size_t end = std::min(name.find('/', pos), name.size());
@@ -159,7 +155,7 @@ Result<bool> LayerTarget::remove(int parent_fd, const std::string& path, const s
     // Cached fds below it would point into the removed tree.
     std::string prefix = path + "/";
     for (auto it = dirs_.begin(); it != dirs_.end();) {
-      bool below = it->first == path || starts_with(it->first, prefix);
+      bool below = it->first == path || std::string_view(it->first).starts_with(prefix);
       it = below ? dirs_.erase(it) : std::next(it);
     }
   }

@@ -239,7 +239,7 @@ void add_port(CLI::App* cmd, Context& ctx) {
   });
 }
 
-void add_prune(CLI::App* cmd, Context& ctx) {
+void add_container_prune(CLI::App* cmd, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
@@ -425,7 +425,7 @@ void add_container_manage(CLI::App& app, CLI::App* container, Context& ctx) {
                                       "streams to a running container"),
                ctx);
   }
-  add_prune(container->add_subcommand("prune", "Remove all stopped containers"), ctx);
+  add_container_prune(container->add_subcommand("prune", "Remove all stopped containers"), ctx);
 }
 
 }  // namespace berth::cli

@@ -130,7 +130,7 @@ void add_history(CLI::App* cmd, Context& ctx) {
   });
 }
 
-void add_prune(CLI::App* cmd, Context& ctx) {
+void add_image_prune(CLI::App* cmd, Context& ctx) {
   auto all = std::make_shared<bool>(false);
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-a,--all", *all, "Remove all unused images, not just dangling ones");
@@ -180,7 +180,7 @@ void add_image_commands(CLI::App& app, Context& ctx) {
   add_rmi(image->add_subcommand("rm", "Remove one or more images")->alias("remove"), ctx);
   add_history(app.add_subcommand("history", "Show the history of an image"), ctx);
   add_history(image->add_subcommand("history", "Show the history of an image"), ctx);
-  add_prune(image->add_subcommand("prune", "Remove unused images"), ctx);
+  add_image_prune(image->add_subcommand("prune", "Remove unused images"), ctx);
 }
 
 }  // namespace berth::cli

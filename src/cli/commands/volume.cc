@@ -340,7 +340,7 @@ Result<void> run_prune(Context& ctx, const PruneFlags& fl) {
   return {};
 }
 
-void add_prune(CLI::App* cmd, Context& ctx) {
+void add_volume_prune(CLI::App* cmd, Context& ctx) {
   auto fl = std::make_shared<PruneFlags>();
   cmd->add_flag("-a,--all", fl->all, "Remove all unused volumes, not just anonymous ones");
   cmd->add_flag("-f,--force", fl->force, "Do not prompt for confirmation");
@@ -360,7 +360,7 @@ void add_volume_commands(CLI::App& app, Context& ctx) {
       volume->add_subcommand("inspect", "Display detailed information on one or more volumes"),
       ctx);
   add_rm(volume->add_subcommand("rm", "Remove one or more volumes")->alias("remove"), ctx);
-  add_prune(volume->add_subcommand("prune", "Remove unused local volumes"), ctx);
+  add_volume_prune(volume->add_subcommand("prune", "Remove unused local volumes"), ctx);
 }
 
 }  // namespace berth::cli

@@ -8,8 +8,6 @@
 namespace berth::it {
 namespace {
 
-constexpr const char* kBusybox = "docker.io/library/busybox:latest";
-
 class PullLayers : public RegistryTest {
  protected:
   void put_blob(const std::string& layout, const std::string& data) {

@@ -16,6 +16,9 @@
 
 namespace berth::it {
 
+// The name make_busybox gives the test image in a sandbox's store.
+inline constexpr char kBusybox[] = "docker.io/library/busybox:latest";
+
 struct RegistryOptions {
   bool tls = false;            // serve HTTPS with a certificate of make_test_ca's CA
   std::string user, password;  // non-empty: htpasswd Basic auth with this one user

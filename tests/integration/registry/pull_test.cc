@@ -17,8 +17,6 @@
 namespace berth::it {
 namespace {
 
-constexpr std::string_view kBusybox = "docker.io/library/busybox:latest";
-
 class Pull : public RegistryTest {
  protected:
   // A registry holding our busybox:latest as busybox:latest; null after a skip or failure.

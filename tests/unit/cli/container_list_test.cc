@@ -120,8 +120,8 @@ RowOptions row_options() {
   return o;
 }
 
-std::string render(std::string_view format, const std::vector<engine::Container>& cs,
-                   RowOptions o = row_options()) {
+std::string render_containers(std::string_view format, const std::vector<engine::Container>& cs,
+                              RowOptions o = row_options()) {
   auto f = Formatter::create(format, ps_format("", false, false), container_headers());
   if (!f) {
     return f.error().str();
@@ -140,7 +140,7 @@ TEST(ContainerRow, TableMatchesDockersPsLayout) {
   job.path = "sh";
   job.args = {"-c", "exit 3"};
   EXPECT_EQ(
-      render("", {web, job}),
+      render_containers("", {web, job}),
       "CONTAINER ID   IMAGE     COMMAND            CREATED         STATUS                     "
       "PORTS     NAMES\n"
       "web000000000   busybox   \"sleep 1000\"       7 seconds ago   Up 6 seconds          "
@@ -157,7 +157,7 @@ TEST(ContainerRow, JsonHasDockersFieldsInSortedOrder) {
               {"bind", "", "/a/very/long/host/path", "/h", "", "", true, "rprivate"}};
   auto created = *parse_rfc3339(c.created) / kSecond * kSecond;
   EXPECT_EQ(
-      render("json", {c}),
+      render_containers("json", {c}),
       "{\"Command\":\"\\\"sleep 1000\\\"\",\"CreatedAt\":\"" + docker_time(created) +
           "\",\"ID\":\"web000000000\",\"Image\":\"busybox\",\"Labels\":\"a=b,x=y\","
           "\"LocalVolumes\":\"1\",\"Mounts\":\"vol1,/a/very/long/h…\",\"Names\":\"web\","
@@ -195,7 +195,7 @@ TEST(ContainerRow, LabelCallsReadOneLabel) {
   EXPECT_TRUE(used);
   RowOptions o = row_options();
   o.label_lookup = true;
-  EXPECT_EQ(render(format, {c}, o), "web front|\n");
+  EXPECT_EQ(render_containers(format, {c}, o), "web front|\n");
   // Outside actions, and other fields, stay as they are.
   used = false;
   EXPECT_EQ(rewrite_label_calls(".Label \"x\" {{.Labels}} {{$x.Label \"y\"}}", &used),

@@ -38,7 +38,7 @@ std::string run(std::string_view text, const Json& dot = container()) {
   return *out;
 }
 
-std::string parse_error(std::string_view text) {
+std::string template_parse_error(std::string_view text) {
   auto tmpl = Template::parse(text);
   if (tmpl) {
     return "<parsed>";
@@ -171,7 +171,7 @@ TEST(GoTemplate, PipelinePassesEachResultAsTheLastArgument) {
   EXPECT_EQ(run(R"({{.Config.Image | upper | printf "%s!"}})"), "NGINX!");
   // The piped value is the last argument: split ":" "a:b" splits ":" at "a:b".
   EXPECT_EQ(run(R"({{"a:b" | split ":" | len}})"), "1");
-  EXPECT_EQ(parse_error(R"({{.Name | "x"}})"),
+  EXPECT_EQ(template_parse_error(R"({{.Name | "x"}})"),
             "template parsing error: template: :1: non executable command in pipeline stage 2");
 }
 
@@ -286,49 +286,59 @@ TEST(GoTemplate, CommentsPrintNothing) {
 }
 
 TEST(GoTemplate, SyntaxErrorsAreReportedLikeDocker) {
-  EXPECT_EQ(parse_error("{{InvalidFunction}}"),
+  EXPECT_EQ(template_parse_error("{{InvalidFunction}}"),
             "template parsing error: template: :1: function \"InvalidFunction\" not defined");
-  EXPECT_EQ(parse_error("{{.Name"), "template parsing error: template: :1: unclosed action");
-  EXPECT_EQ(parse_error("{{end}}"), "template parsing error: template: :1: unexpected {{end}}");
-  EXPECT_EQ(parse_error("{{else}}"), "template parsing error: template: :1: unexpected {{else}}");
-  EXPECT_EQ(parse_error("{{if .A}}x"), "template parsing error: template: :1: unexpected EOF");
-  EXPECT_EQ(parse_error("{{range .A}}"), "template parsing error: template: :1: unexpected EOF");
-  EXPECT_EQ(parse_error("{{$x}}"),
+  EXPECT_EQ(template_parse_error("{{.Name"),
+            "template parsing error: template: :1: unclosed action");
+  EXPECT_EQ(template_parse_error("{{end}}"),
+            "template parsing error: template: :1: unexpected {{end}}");
+  EXPECT_EQ(template_parse_error("{{else}}"),
+            "template parsing error: template: :1: unexpected {{else}}");
+  EXPECT_EQ(template_parse_error("{{if .A}}x"),
+            "template parsing error: template: :1: unexpected EOF");
+  EXPECT_EQ(template_parse_error("{{range .A}}"),
+            "template parsing error: template: :1: unexpected EOF");
+  EXPECT_EQ(template_parse_error("{{$x}}"),
             "template parsing error: template: :1: undefined variable \"$x\"");
-  EXPECT_EQ(parse_error("{{}}"), "template parsing error: template: :1: missing value for command");
-  EXPECT_EQ(parse_error("{{\"abc}}"),
+  EXPECT_EQ(template_parse_error("{{}}"),
+            "template parsing error: template: :1: missing value for command");
+  EXPECT_EQ(template_parse_error("{{\"abc}}"),
             "template parsing error: template: :1: unterminated quoted string");
-  EXPECT_EQ(parse_error("{{3x}}"),
+  EXPECT_EQ(template_parse_error("{{3x}}"),
             "template parsing error: template: :1: bad number syntax: \"3x\"");
-  EXPECT_EQ(parse_error("{{.A | }}{{if}}"),
+  EXPECT_EQ(template_parse_error("{{.A | }}{{if}}"),
             "template parsing error: template: :1: missing value for if");
-  EXPECT_EQ(parse_error("{{(.A}}"), "template parsing error: template: :1: unclosed left paren");
-  EXPECT_EQ(parse_error("{{.A)}}"), "template parsing error: template: :1: unexpected right paren");
-  EXPECT_EQ(parse_error("{{template \"x\"}}"),
+  EXPECT_EQ(template_parse_error("{{(.A}}"),
+            "template parsing error: template: :1: unclosed left paren");
+  EXPECT_EQ(template_parse_error("{{.A)}}"),
+            "template parsing error: template: :1: unexpected right paren");
+  EXPECT_EQ(template_parse_error("{{template \"x\"}}"),
             "template parsing error: template: :1: {{template}} is not supported");
-  EXPECT_EQ(parse_error("{{/* x */ .A}}"),
+  EXPECT_EQ(template_parse_error("{{/* x */ .A}}"),
             "template parsing error: template: :1: comment ends before closing delimiter");
-  EXPECT_EQ(parse_error("{{if .A}}{{else}}{{else}}{{end}}"),
+  EXPECT_EQ(template_parse_error("{{if .A}}{{else}}{{else}}{{end}}"),
             "template parsing error: template: :1: expected end; found {{else}}");
-  EXPECT_EQ(parse_error("{{.A # }}"),
+  EXPECT_EQ(template_parse_error("{{.A # }}"),
             "template parsing error: template: :1: unrecognized character in action: U+0023 '#'");
 }
 
 TEST(GoTemplate, DeepNestingIsRejectedInsteadOfOverflowingTheStack) {
   std::string deep = "{{" + std::string(5000, '(') + "1" + std::string(5000, ')') + "}}";
-  EXPECT_EQ(parse_error(deep), "template parsing error: template: :1: template nesting too deep");
+  EXPECT_EQ(template_parse_error(deep),
+            "template parsing error: template: :1: template nesting too deep");
   std::string ifs;
   for (int i = 0; i < 5000; ++i) {
     ifs += "{{if 1}}";
   }
-  EXPECT_EQ(parse_error(ifs), "template parsing error: template: :1: template nesting too deep");
+  EXPECT_EQ(template_parse_error(ifs),
+            "template parsing error: template: :1: template nesting too deep");
   EXPECT_EQ(run("{{" + std::string(100, '(') + "1" + std::string(100, ')') + "}}"), "1");
 }
 
 TEST(GoTemplate, SyntaxErrorsNameTheLine) {
-  EXPECT_EQ(parse_error("line one\nline two {{.A\n"),
+  EXPECT_EQ(template_parse_error("line one\nline two {{.A\n"),
             "template parsing error: template: :2: unclosed action");
-  EXPECT_EQ(parse_error("{{if .A}}\n\n{{nope}}{{end}}"),
+  EXPECT_EQ(template_parse_error("{{if .A}}\n\n{{nope}}{{end}}"),
             "template parsing error: template: :3: function \"nope\" not defined");
 }
 

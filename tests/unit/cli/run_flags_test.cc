@@ -33,7 +33,7 @@ std::unique_ptr<Parsed> parse(std::vector<std::string> args) {
 }
 
 // The message of the CLI::ParseError that parsing throws, or "" when it does not throw.
-std::string parse_error(std::vector<std::string> args) {
+std::string flags_parse_error(std::vector<std::string> args) {
   try {
     parse(std::move(args));
   } catch (const CLI::ParseError& e) {
@@ -105,13 +105,13 @@ TEST(RunFlags, OptionalFlagsTellGivenFromAbsent) {
 }
 
 TEST(RunFlags, UsageErrorsUseDockersWords) {
-  EXPECT_EQ(parse_error({"run", "--foo", "busybox"}), "unknown flag: --foo");
-  EXPECT_EQ(parse_error({"run", "--foo=1", "busybox"}), "unknown flag: --foo");
-  EXPECT_EQ(parse_error({"run", "-x", "busybox"}), "unknown shorthand flag: 'x' in -x");
-  EXPECT_EQ(parse_error({"run"}), "'berth run' requires at least 1 argument");
-  EXPECT_EQ(parse_error({"create", "--rm"}), "'berth create' requires at least 1 argument");
-  EXPECT_EQ(parse_error({"create", "-d", "busybox"}), "unknown shorthand flag: 'd' in -d");
-  EXPECT_EQ(parse_error({"create", "--sig-proxy", "busybox"}), "unknown flag: --sig-proxy");
+  EXPECT_EQ(flags_parse_error({"run", "--foo", "busybox"}), "unknown flag: --foo");
+  EXPECT_EQ(flags_parse_error({"run", "--foo=1", "busybox"}), "unknown flag: --foo");
+  EXPECT_EQ(flags_parse_error({"run", "-x", "busybox"}), "unknown shorthand flag: 'x' in -x");
+  EXPECT_EQ(flags_parse_error({"run"}), "'berth run' requires at least 1 argument");
+  EXPECT_EQ(flags_parse_error({"create", "--rm"}), "'berth create' requires at least 1 argument");
+  EXPECT_EQ(flags_parse_error({"create", "-d", "busybox"}), "unknown shorthand flag: 'd' in -d");
+  EXPECT_EQ(flags_parse_error({"create", "--sig-proxy", "busybox"}), "unknown flag: --sig-proxy");
 }
 
 TEST(RunFlags, HelpIsDoubleDashOnlyBecauseDashHIsTheHostname) {

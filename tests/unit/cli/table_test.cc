@@ -18,7 +18,7 @@ std::vector<Json> volumes() {
 }
 
 // Output of format over docker's two test volumes, or a marker with the error.
-std::string render(std::string_view format, std::vector<Json> items = volumes()) {
+std::string render_volumes(std::string_view format, std::vector<Json> items = volumes()) {
   auto f = Formatter::create(format, kVolumeTable, volume_headers(), kVolumeRaw);
   if (!f) {
     return "<create error: " + f.error().str() + ">";
@@ -84,23 +84,23 @@ TEST(Tabwriter, MeasuresCellsInTerminalColumns) {
 }
 
 TEST(Formatter, EmptyFormatPrintsTheDefaultTable) {
-  EXPECT_EQ(render(""),
+  EXPECT_EQ(render_volumes(""),
             "DRIVER    VOLUME NAME\n"
             "foo       foobar_baz\n"
             "bar       foobar_bar\n");
-  EXPECT_EQ(render("table"), render(""));
+  EXPECT_EQ(render_volumes("table"), render_volumes(""));
 }
 
 TEST(Formatter, ATableWithNoItemsStillPrintsItsHeader) {
-  EXPECT_EQ(render("", {}), "DRIVER    VOLUME NAME\n");
+  EXPECT_EQ(render_volumes("", {}), "DRIVER    VOLUME NAME\n");
 }
 
 TEST(Formatter, ACustomTableTakesHeadersFromItsFields) {
-  EXPECT_EQ(render("table {{.Name}}"),
+  EXPECT_EQ(render_volumes("table {{.Name}}"),
             "VOLUME NAME\n"
             "foobar_baz\n"
             "foobar_bar\n");
-  EXPECT_EQ(render("table {{.Name}}\\t{{.Driver | upper}}\\t{{.Scope}}"),
+  EXPECT_EQ(render_volumes("table {{.Name}}\\t{{.Driver | upper}}\\t{{.Scope}}"),
             "VOLUME NAME   DRIVER    SCOPE\n"
             "foobar_baz    FOO       <no value>\n"
             "foobar_bar    BAR       <no value>\n");
@@ -110,28 +110,28 @@ TEST(Formatter, ACustomTableTakesHeadersFromItsFields) {
 }
 
 TEST(Formatter, ATemplatePrintsOneLinePerItem) {
-  EXPECT_EQ(render("{{.Name}}"), "foobar_baz\nfoobar_bar\n");
-  EXPECT_EQ(render("  {{.Driver}}:{{.Name}}  "), "foo:foobar_baz\nbar:foobar_bar\n");
-  EXPECT_EQ(render("{{.Name}}\\t{{.Driver}}"), "foobar_baz\tfoo\nfoobar_bar\tbar\n");
-  EXPECT_EQ(render("{{.Name}}", {}), "");
+  EXPECT_EQ(render_volumes("{{.Name}}"), "foobar_baz\nfoobar_bar\n");
+  EXPECT_EQ(render_volumes("  {{.Driver}}:{{.Name}}  "), "foo:foobar_baz\nbar:foobar_bar\n");
+  EXPECT_EQ(render_volumes("{{.Name}}\\t{{.Driver}}"), "foobar_baz\tfoo\nfoobar_bar\tbar\n");
+  EXPECT_EQ(render_volumes("{{.Name}}", {}), "");
   auto f = Formatter::create("{{.Name}}", kVolumeTable);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->kind(), FormatKind::kTemplate);
 }
 
 TEST(Formatter, JsonPrintsOneCompactObjectPerLineWithSortedKeys) {
-  EXPECT_EQ(render("json"),
+  EXPECT_EQ(render_volumes("json"),
             "{\"Driver\":\"foo\",\"Name\":\"foobar_baz\"}\n"
             "{\"Driver\":\"bar\",\"Name\":\"foobar_bar\"}\n");
-  EXPECT_EQ(render("{{json .}}"), render("json"));
-  EXPECT_EQ(render("json", {{{"Cmd", "a && b > c"}}}), "{\"Cmd\":\"a && b > c\"}\n");
+  EXPECT_EQ(render_volumes("{{json .}}"), render_volumes("json"));
+  EXPECT_EQ(render_volumes("json", {{{"Cmd", "a && b > c"}}}), "{\"Cmd\":\"a && b > c\"}\n");
   auto f = Formatter::create("json", kVolumeTable);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->kind(), FormatKind::kJson);
 }
 
 TEST(Formatter, RawUsesTheCommandsRawTemplate) {
-  EXPECT_EQ(render("raw"),
+  EXPECT_EQ(render_volumes("raw"),
             "name: foobar_baz\n"
             "driver: foo\n"
             "\n"
@@ -190,10 +190,10 @@ TEST(Formatter, PipedJoinWorksInRowsAndInTheHeader) {
 }
 
 TEST(Formatter, ErrorsAreWordedAsDockerWordsThem) {
-  EXPECT_EQ(render("{{InvalidFunction}}"),
+  EXPECT_EQ(render_volumes("{{InvalidFunction}}"),
             "<create error: template parsing error: template: :1: function \"InvalidFunction\" "
             "not defined>");
-  EXPECT_EQ(render("{{nil}}"),
+  EXPECT_EQ(render_volumes("{{nil}}"),
             "<render error: template parsing error: template: :1:2: executing \"\" at <nil>: nil "
             "is not a command>");
 }

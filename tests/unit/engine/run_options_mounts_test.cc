@@ -2,19 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "engine/run_options.h"
+#include "unit/engine/error_of.h"
 
 namespace berth::engine {
 namespace {
-
-template <typename T>
-std::string error_of(const Result<T>& r) {
-  EXPECT_FALSE(r.has_value());
-  if (r.has_value()) {
-    return "";
-  }
-  EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << r.error().str();
-  return r.error().str();
-}
 
 TEST(VolumeFlag, BindsNamedAndAnonymousVolumesAreTold) {
   auto bind = parse_volume_flag("/host/data/:/data");

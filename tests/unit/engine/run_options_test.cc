@@ -7,38 +7,13 @@
 #include <fstream>
 
 #include "base/fs.h"
+#include "unit/engine/error_of.h"
+#include "unit/store/temp_dir.h"
 
 namespace berth::engine {
 namespace {
 
-// The error text of a failed result, or "" (with a test failure) when it succeeded.
-template <typename T>
-std::string error_of(const Result<T>& r) {
-  EXPECT_FALSE(r.has_value());
-  if (r.has_value()) {
-    return "";
-  }
-  EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << r.error().str();
-  return r.error().str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/berth-run-options-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)remove_tree(path_); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 EnvLookup fake_env() {
   return [](const std::string& key) -> std::optional<std::string> {

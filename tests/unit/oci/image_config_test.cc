@@ -49,13 +49,13 @@ constexpr std::string_view kBuildkitConfigDoc =
     R"("moby.buildkit.buildinfo.v1":"eyJmcm9udGVuZCI6ImRvY2tlcmZpbGUudjAifQ==",)"
     R"("os":"linux","rootfs":{"type":"layers","diff_ids":[]},"variant":"v8"})";
 
-ImageConfig parsed(std::string_view doc) {
+ImageConfig parsed_config(std::string_view doc) {
   auto c = ImageConfig::parse(doc, "config");
   EXPECT_TRUE(c) << c.error().str();
   return c ? *c : ImageConfig{};
 }
 
-void expect_error(std::string_view doc, Code code, std::string_view text) {
+void expect_config_error(std::string_view doc, Code code, std::string_view text) {
   auto c = ImageConfig::parse(doc, "config sha256:x");
   ASSERT_FALSE(c) << doc;
   EXPECT_EQ(c.error().code(), code) << c.error().str();
@@ -64,7 +64,7 @@ void expect_error(std::string_view doc, Code code, std::string_view text) {
 }
 
 TEST(ImageConfig, DockerConfigParsesEveryModelledField) {
-  ImageConfig c = parsed(kDockerConfigDoc);
+  ImageConfig c = parsed_config(kDockerConfigDoc);
   EXPECT_EQ(c.architecture, "amd64");
   EXPECT_EQ(c.os, "linux");
   EXPECT_EQ(c.created, "2023-11-01T12:34:56.123456789Z");
@@ -97,11 +97,11 @@ TEST(ImageConfig, DockerConfigParsesEveryModelledField) {
 }
 
 TEST(ImageConfig, DockerConfigRoundTripsByteForByte) {
-  EXPECT_EQ(parsed(kDockerConfigDoc).serialize(), kDockerConfigDoc);
+  EXPECT_EQ(parsed_config(kDockerConfigDoc).serialize(), kDockerConfigDoc);
 }
 
 TEST(ImageConfig, BuildkitConfigRoundTripsByteForByte) {
-  ImageConfig c = parsed(kBuildkitConfigDoc);
+  ImageConfig c = parsed_config(kBuildkitConfigDoc);
   EXPECT_EQ(c.variant, "v8");
   EXPECT_TRUE(c.diff_ids.empty());
   EXPECT_EQ(c.platform().str(), "linux/arm64/v8");
@@ -127,7 +127,7 @@ TEST(ImageConfig, BuiltInCodeSerialisesInImageSpecOrder) {
                      R"("]},"history":[{"created":"2024-01-02T03:04:05Z","created_by":"ADD x /"}],)"
                      R"("docker_version":"1"})";
   EXPECT_EQ(c.serialize(), want);
-  EXPECT_EQ(parsed(want).serialize(), want);
+  EXPECT_EQ(parsed_config(want).serialize(), want);
 }
 
 TEST(ImageConfig, EmptyConfigKeepsTheMembersGoAlwaysWrites) {
@@ -136,7 +136,7 @@ TEST(ImageConfig, EmptyConfigKeepsTheMembersGoAlwaysWrites) {
 }
 
 TEST(ImageConfig, ChangedFieldsStayInPlaceClearedOnesGoAndNewOnesFollow) {
-  ImageConfig c = parsed(kBuildkitConfigDoc);
+  ImageConfig c = parsed_config(kBuildkitConfigDoc);
   c.config.cmd = std::vector<std::string>{"echo", "<hi>"};
   c.config.working_dir.clear();
   c.config.on_build = {"RUN true"};
@@ -153,7 +153,7 @@ TEST(ImageConfig, ChangedFieldsStayInPlaceClearedOnesGoAndNewOnesFollow) {
 }
 
 TEST(ImageConfig, ClearingOriginalAndExtraGivesImageSpecOrder) {
-  ImageConfig c = parsed(kBuildkitConfigDoc);
+  ImageConfig c = parsed_config(kBuildkitConfigDoc);
   c.original = Json();
   c.extra = Json::object();
   EXPECT_EQ(c.serialize(),
@@ -165,39 +165,43 @@ TEST(ImageConfig, ClearingOriginalAndExtraGivesImageSpecOrder) {
 }
 
 TEST(ImageConfig, StrSliceMembersAcceptASingleString) {
-  ImageConfig c = parsed(R"({"config":{"Cmd":"echo hi","Entrypoint":null,"Shell":"/bin/bash"},)"
-                         R"("rootfs":{"type":"layers"}})");
+  ImageConfig c =
+      parsed_config(R"({"config":{"Cmd":"echo hi","Entrypoint":null,"Shell":"/bin/bash"},)"
+                    R"("rootfs":{"type":"layers"}})");
   EXPECT_EQ(*c.config.cmd, std::vector<std::string>{"echo hi"});
   EXPECT_FALSE(c.config.entrypoint);
   EXPECT_EQ(c.config.shell, std::vector<std::string>{"/bin/bash"});
 }
 
 TEST(ImageConfig, RootfsMustBePresentAndOfTypeLayers) {
-  expect_error(R"({"architecture":"amd64","os":"linux"})", Code::kCorrupt, "'rootfs'");
-  expect_error(R"({"rootfs":{"diff_ids":[]}})", Code::kCorrupt, "rootfs: missing field 'type'");
-  expect_error(R"({"rootfs":{"type":"layers+base","diff_ids":[]}})", Code::kUnsupported,
-               "layers+base");
-  expect_error(R"({"rootfs":{"type":"layers","diff_ids":[")" + std::string(kDiff1) +
-                   R"(","sha256:nothex"]}})",
-               Code::kCorrupt, "rootfs: diff_ids[1]: invalid digest 'sha256:nothex'");
-  expect_error(R"({"rootfs":{"type":"layers","diff_ids":"x"}})", Code::kCorrupt, "diff_ids");
+  expect_config_error(R"({"architecture":"amd64","os":"linux"})", Code::kCorrupt, "'rootfs'");
+  expect_config_error(R"({"rootfs":{"diff_ids":[]}})", Code::kCorrupt,
+                      "rootfs: missing field 'type'");
+  expect_config_error(R"({"rootfs":{"type":"layers+base","diff_ids":[]}})", Code::kUnsupported,
+                      "layers+base");
+  expect_config_error(R"({"rootfs":{"type":"layers","diff_ids":[")" + std::string(kDiff1) +
+                          R"(","sha256:nothex"]}})",
+                      Code::kCorrupt, "rootfs: diff_ids[1]: invalid digest 'sha256:nothex'");
+  expect_config_error(R"({"rootfs":{"type":"layers","diff_ids":"x"}})", Code::kCorrupt, "diff_ids");
 }
 
 TEST(ImageConfig, MistypedMembersAreCorruptNamingThem) {
   const std::string rootfs = R"("rootfs":{"type":"layers","diff_ids":[]})";
-  expect_error(R"({"created":5,)" + rootfs + "}", Code::kCorrupt, "'created'");
-  expect_error(R"({"config":[],)" + rootfs + "}", Code::kCorrupt, "config");
-  expect_error(R"({"config":{"Env":[1]},)" + rootfs + "}", Code::kCorrupt, "config: field 'Env'");
-  expect_error(R"({"config":{"ExposedPorts":["80/tcp"]},)" + rootfs + "}", Code::kCorrupt,
-               "ExposedPorts");
-  expect_error(R"({"config":{"Healthcheck":{"Interval":"30s"}},)" + rootfs + "}", Code::kCorrupt,
-               "config: Healthcheck: field 'Interval'");
-  expect_error(R"({"config":{"ArgsEscaped":"yes"},)" + rootfs + "}", Code::kCorrupt, "ArgsEscaped");
-  expect_error(R"({"history":{},)" + rootfs + "}", Code::kCorrupt, "'history'");
-  expect_error(R"({"history":[{"empty_layer":1}],)" + rootfs + "}", Code::kCorrupt,
-               "history[0]: field 'empty_layer'");
-  expect_error(R"("just a string")", Code::kCorrupt, "not a JSON object");
-  expect_error(R"({"rootfs":)", Code::kCorrupt, "invalid JSON");
+  expect_config_error(R"({"created":5,)" + rootfs + "}", Code::kCorrupt, "'created'");
+  expect_config_error(R"({"config":[],)" + rootfs + "}", Code::kCorrupt, "config");
+  expect_config_error(R"({"config":{"Env":[1]},)" + rootfs + "}", Code::kCorrupt,
+                      "config: field 'Env'");
+  expect_config_error(R"({"config":{"ExposedPorts":["80/tcp"]},)" + rootfs + "}", Code::kCorrupt,
+                      "ExposedPorts");
+  expect_config_error(R"({"config":{"Healthcheck":{"Interval":"30s"}},)" + rootfs + "}",
+                      Code::kCorrupt, "config: Healthcheck: field 'Interval'");
+  expect_config_error(R"({"config":{"ArgsEscaped":"yes"},)" + rootfs + "}", Code::kCorrupt,
+                      "ArgsEscaped");
+  expect_config_error(R"({"history":{},)" + rootfs + "}", Code::kCorrupt, "'history'");
+  expect_config_error(R"({"history":[{"empty_layer":1}],)" + rootfs + "}", Code::kCorrupt,
+                      "history[0]: field 'empty_layer'");
+  expect_config_error(R"("just a string")", Code::kCorrupt, "not a JSON object");
+  expect_config_error(R"({"rootfs":)", Code::kCorrupt, "invalid JSON");
 }
 
 TEST(ContainerConfig, ToJsonFollowsGoStructOrderAndSortsSets) {

@@ -29,7 +29,7 @@ constexpr std::string_view kDockerListDoc =
     R"("digest":"sha256:f69162950f235e3cdbbad33f1f912d1a504be90d8a37d002c735d6f3e3882265",)"
     R"("platform":{"architecture":"arm","os":"linux","variant":"v6"}}]})";
 
-Index parsed(std::string_view doc) {
+Index parsed_index(std::string_view doc) {
   auto i = Index::parse(doc, "index");
   EXPECT_TRUE(i) << i.error().str();
   return i ? *i : Index{};
@@ -47,7 +47,7 @@ Descriptor entry(std::string_view name, const char* platform) {
 }
 
 TEST(Index, OciIndexWithTwoPlatformsRoundTripsByteForByte) {
-  Index idx = parsed(kOciIndexDoc);
+  Index idx = parsed_index(kOciIndexDoc);
   EXPECT_EQ(idx.media_type, kOciIndex);
   EXPECT_FALSE(idx.is_docker());
   ASSERT_EQ(idx.manifests.size(), 2u);
@@ -58,14 +58,14 @@ TEST(Index, OciIndexWithTwoPlatformsRoundTripsByteForByte) {
 }
 
 TEST(Index, DockerManifestListRoundTripsByteForByte) {
-  Index idx = parsed(kDockerListDoc);
+  Index idx = parsed_index(kDockerListDoc);
   EXPECT_TRUE(idx.is_docker());
   EXPECT_EQ(idx.manifests.at(1).platform->variant, "v6");
   EXPECT_EQ(idx.serialize(), kDockerListDoc);
 }
 
 TEST(Index, MissingMediaTypeIsTakenAsOciIndex) {
-  Index idx = parsed(R"({"schemaVersion":2,"manifests":[]})");
+  Index idx = parsed_index(R"({"schemaVersion":2,"manifests":[]})");
   EXPECT_EQ(idx.media_type, kOciIndex);
   EXPECT_EQ(idx.serialize(),
             R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",)"
@@ -106,7 +106,7 @@ TEST(Index, MalformedIndexesAreCorruptNamingTheEntry) {
 }
 
 TEST(Index, SelectPlatformPicksTheExactMatch) {
-  Index idx = parsed(kOciIndexDoc);
+  Index idx = parsed_index(kOciIndexDoc);
   auto arm = select_platform(idx, *Platform::parse("linux/arm64"));
   ASSERT_TRUE(arm) << arm.error().str();
   EXPECT_EQ(arm->digest, idx.manifests[1].digest);
@@ -128,7 +128,7 @@ TEST(Index, SelectPlatformPrefersTheClosestOlderVariant) {
 }
 
 TEST(Index, SelectPlatformFailsWithNotFoundNamingThePlatform) {
-  Index idx = parsed(kDockerListDoc);
+  Index idx = parsed_index(kDockerListDoc);
   auto got = select_platform(idx, *Platform::parse("linux/s390x"));
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code(), Code::kNotFound);

@@ -39,13 +39,13 @@ constexpr std::string_view kArtifactDoc =
     R"("digest":"sha256:a9491f4c1bf7b0cffbadcba2db8f028e4b3f2867cb59e1f3a0bc1968f3c51242",)"
     R"("size":1234}})";
 
-Manifest parsed(std::string_view doc) {
+Manifest parsed_manifest(std::string_view doc) {
   auto m = Manifest::parse(doc, "manifest");
   EXPECT_TRUE(m) << m.error().str();
   return m ? *m : Manifest{};
 }
 
-void expect_error(std::string_view doc, Code code, std::string_view text) {
+void expect_manifest_error(std::string_view doc, Code code, std::string_view text) {
   auto m = Manifest::parse(doc, "manifest sha256:x");
   ASSERT_FALSE(m) << doc;
   EXPECT_EQ(m.error().code(), code) << m.error().str();
@@ -54,7 +54,7 @@ void expect_error(std::string_view doc, Code code, std::string_view text) {
 }
 
 TEST(Manifest, DockerSchema2RoundTripsByteForByte) {
-  Manifest m = parsed(kDockerManifestDoc);
+  Manifest m = parsed_manifest(kDockerManifestDoc);
   EXPECT_TRUE(m.is_docker());
   EXPECT_EQ(m.media_type, kDockerManifest);
   EXPECT_EQ(m.config.media_type, kDockerConfig);
@@ -66,7 +66,7 @@ TEST(Manifest, DockerSchema2RoundTripsByteForByte) {
 }
 
 TEST(Manifest, OciManifestRoundTripsByteForByteWithGoEscaping) {
-  Manifest m = parsed(kOciManifestDoc);
+  Manifest m = parsed_manifest(kOciManifestDoc);
   EXPECT_FALSE(m.is_docker());
   EXPECT_EQ(m.annotations.at("org.opencontainers.image.description"), "a <b> & c");
   EXPECT_EQ(m.layers.at(0).annotations.at("org.opencontainers.image.title"), "rootfs.tar.gz");
@@ -74,13 +74,13 @@ TEST(Manifest, OciManifestRoundTripsByteForByteWithGoEscaping) {
   std::string escaped = "a \\u003cb\\u003e \\u0026 c";
   expected.replace(expected.find("a <b> & c"), 9, escaped);
   // Go escapes <, > and & in strings; the document as Go wrote it round-trips.
-  Manifest again = parsed(expected);
+  Manifest again = parsed_manifest(expected);
   EXPECT_EQ(again.serialize(), expected);
   EXPECT_EQ(m.serialize(), expected);
 }
 
 TEST(Manifest, ArtifactWithSubjectRoundTrips) {
-  Manifest m = parsed(kArtifactDoc);
+  Manifest m = parsed_manifest(kArtifactDoc);
   EXPECT_EQ(m.artifact_type, "application/vnd.example.sbom");
   ASSERT_TRUE(m.subject);
   EXPECT_EQ(m.subject->size, 1234);
@@ -89,7 +89,7 @@ TEST(Manifest, ArtifactWithSubjectRoundTrips) {
 }
 
 TEST(Manifest, MissingMediaTypeIsTakenAsOci) {
-  Manifest m = parsed(
+  Manifest m = parsed_manifest(
       R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json",)"
       R"("digest":"sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910",)"
       R"("size":2},"layers":null})");
@@ -117,28 +117,32 @@ TEST(Manifest, BuiltInCodeSerialisesInGoOrder) {
             R"("size":6},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar",)"
             R"("digest":"sha256:77ea7eee3d80b1a38f83906dd3048e2689457eb90e18a7d12f839c5ae37106a2",)"
             R"("size":6}]})");
-  EXPECT_EQ(parsed(m.serialize()).serialize(), m.serialize());
+  EXPECT_EQ(parsed_manifest(m.serialize()).serialize(), m.serialize());
 }
 
 TEST(Manifest, SchemaOneIsUnsupported) {
-  expect_error(R"({"schemaVersion":1,"name":"library/busybox","tag":"latest","fsLayers":[]})",
-               Code::kUnsupported, "schema 1 manifests are not supported");
-  expect_error(R"({"schemaVersion":1,"mediaType":")" + std::string(kDockerSchema1Signed) + R"("})",
-               Code::kUnsupported, "schema 1 manifests are not supported");
-  expect_error(R"({"schemaVersion":3,"config":{},"layers":[]})", Code::kUnsupported,
-               "unsupported schemaVersion 3");
+  expect_manifest_error(
+      R"({"schemaVersion":1,"name":"library/busybox","tag":"latest","fsLayers":[]})",
+      Code::kUnsupported, "schema 1 manifests are not supported");
+  expect_manifest_error(
+      R"({"schemaVersion":1,"mediaType":")" + std::string(kDockerSchema1Signed) + R"("})",
+      Code::kUnsupported, "schema 1 manifests are not supported");
+  expect_manifest_error(R"({"schemaVersion":3,"config":{},"layers":[]})", Code::kUnsupported,
+                        "unsupported schemaVersion 3");
 }
 
 TEST(Manifest, UnknownMediaTypeIsUnsupportedNamingIt) {
-  expect_error(R"({"schemaVersion":2,"mediaType":"application/x-foo","config":{},"layers":[]})",
-               Code::kUnsupported, "application/x-foo");
+  expect_manifest_error(
+      R"({"schemaVersion":2,"mediaType":"application/x-foo","config":{},"layers":[]})",
+      Code::kUnsupported, "application/x-foo");
 }
 
 TEST(Manifest, AnIndexIsRefusedAsInvalidArgument) {
-  expect_error(
+  expect_manifest_error(
       R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) + R"(","manifests":[]})",
       Code::kInvalidArgument, "image index");
-  expect_error(R"({"schemaVersion":2,"manifests":[]})", Code::kInvalidArgument, "image index");
+  expect_manifest_error(R"({"schemaVersion":2,"manifests":[]})", Code::kInvalidArgument,
+                        "image index");
 }
 
 TEST(Manifest, MalformedJsonIsCorrupt) {
@@ -146,28 +150,31 @@ TEST(Manifest, MalformedJsonIsCorrupt) {
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code(), Code::kCorrupt);
   EXPECT_NE(m.error().str().find("manifest sha256:x"), std::string::npos);
-  expect_error("[1,2]", Code::kCorrupt, "not a JSON object");
+  expect_manifest_error("[1,2]", Code::kCorrupt, "not a JSON object");
 }
 
 TEST(Manifest, MissingAndMistypedMembersAreCorruptNamingThem) {
   std::string config =
       R"({"mediaType":"application/vnd.oci.image.config.v1+json","digest":)"
       R"("sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910","size":2})";
-  expect_error(R"({"config":)" + config + R"(,"layers":[]})", Code::kCorrupt, "schemaVersion");
-  expect_error(R"({"schemaVersion":"2","config":)" + config + R"(,"layers":[]})", Code::kCorrupt,
-               "schemaVersion");
-  expect_error(R"({"schemaVersion":2,"layers":[]})", Code::kCorrupt, "'config'");
-  expect_error(R"({"schemaVersion":2,"config":)" + config + "}", Code::kCorrupt, "'layers'");
-  expect_error(R"({"schemaVersion":2,"config":)" + config + R"(,"layers":{}})", Code::kCorrupt,
-               "'layers'");
-  expect_error(R"({"schemaVersion":2,"config":)" + config + R"(,"layers":[)" + config +
-                   R"(,{"mediaType":"x","size":1}]})",
-               Code::kCorrupt, "layers[1]: missing field 'digest'");
-  expect_error(
+  expect_manifest_error(R"({"config":)" + config + R"(,"layers":[]})", Code::kCorrupt,
+                        "schemaVersion");
+  expect_manifest_error(R"({"schemaVersion":"2","config":)" + config + R"(,"layers":[]})",
+                        Code::kCorrupt, "schemaVersion");
+  expect_manifest_error(R"({"schemaVersion":2,"layers":[]})", Code::kCorrupt, "'config'");
+  expect_manifest_error(R"({"schemaVersion":2,"config":)" + config + "}", Code::kCorrupt,
+                        "'layers'");
+  expect_manifest_error(R"({"schemaVersion":2,"config":)" + config + R"(,"layers":{}})",
+                        Code::kCorrupt, "'layers'");
+  expect_manifest_error(R"({"schemaVersion":2,"config":)" + config + R"(,"layers":[)" + config +
+                            R"(,{"mediaType":"x","size":1}]})",
+                        Code::kCorrupt, "layers[1]: missing field 'digest'");
+  expect_manifest_error(
       R"({"schemaVersion":2,"config":)" + config + R"(,"layers":[],"annotations":{"a":1}})",
       Code::kCorrupt, "annotations");
-  expect_error(R"({"schemaVersion":2,"mediaType":5,"config":)" + config + R"(,"layers":[]})",
-               Code::kCorrupt, "mediaType");
+  expect_manifest_error(
+      R"({"schemaVersion":2,"mediaType":5,"config":)" + config + R"(,"layers":[]})", Code::kCorrupt,
+      "mediaType");
 }
 
 }  // namespace

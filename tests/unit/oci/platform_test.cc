@@ -5,7 +5,7 @@
 namespace berth::oci {
 namespace {
 
-Platform parsed(std::string_view s) {
+Platform parsed_platform(std::string_view s) {
   auto p = Platform::parse(s);
   EXPECT_TRUE(p) << s << ": " << p.error().str();
   return p ? *p : Platform{};
@@ -28,25 +28,25 @@ TEST(Platform, ParseNormalisesArchitectureNamesLikeContainerd) {
       {"windows/amd64", "windows/amd64"},   {"linux/riscv64", "linux/riscv64"},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(parsed(c.in).str(), c.want) << c.in;
+    EXPECT_EQ(parsed_platform(c.in).str(), c.want) << c.in;
   }
 }
 
 TEST(Platform, LoneOsTakesHostArchitectureAndLoneArchitectureHostOs) {
   Platform host = Platform::host();
-  Platform os_only = parsed("linux");
+  Platform os_only = parsed_platform("linux");
   EXPECT_EQ(os_only.os, "linux");
   EXPECT_EQ(os_only.architecture, host.architecture);
-  Platform arch_only = parsed("aarch64");
+  Platform arch_only = parsed_platform("aarch64");
   EXPECT_EQ(arch_only.os, host.os);
   EXPECT_EQ(arch_only.architecture, "arm64");
   EXPECT_EQ(arch_only.variant, "");
-  EXPECT_EQ(parsed("armhf").architecture, "arm");
-  EXPECT_EQ(parsed("armhf").variant, "");
+  EXPECT_EQ(parsed_platform("armhf").architecture, "arm");
+  EXPECT_EQ(parsed_platform("armhf").variant, "");
 }
 
 TEST(Platform, ParseReadsAnOsVersionInParentheses) {
-  Platform p = parsed("windows(10.0.17763)/amd64");
+  Platform p = parsed_platform("windows(10.0.17763)/amd64");
   EXPECT_EQ(p.os, "windows");
   EXPECT_EQ(p.os_version, "10.0.17763");
   EXPECT_EQ(p.architecture, "amd64");
@@ -78,8 +78,8 @@ TEST(Platform, StrJoinsTheSetPartsAndSaysUnknownWithoutOs) {
 }
 
 TEST(Platform, Arm64AndArm64V8MatchEachOther) {
-  Platform v8 = parsed("linux/arm64/v8");
-  Platform bare = parsed("linux/arm64");
+  Platform v8 = parsed_platform("linux/arm64/v8");
+  Platform bare = parsed_platform("linux/arm64");
   EXPECT_TRUE(v8.matches(bare));
   EXPECT_TRUE(bare.matches(v8));
   EXPECT_EQ(v8.match_rank(bare), 0);
@@ -87,30 +87,30 @@ TEST(Platform, Arm64AndArm64V8MatchEachOther) {
 }
 
 TEST(Platform, DifferentOsOrArchitectureNeverMatches) {
-  EXPECT_FALSE(parsed("linux/amd64").matches(parsed("linux/arm64")));
-  EXPECT_FALSE(parsed("windows/amd64").matches(parsed("linux/amd64")));
-  EXPECT_FALSE(parsed("linux/386").matches(parsed("linux/amd64")));
-  EXPECT_EQ(parsed("linux/arm64").match_rank(parsed("linux/arm")), -1);
+  EXPECT_FALSE(parsed_platform("linux/amd64").matches(parsed_platform("linux/arm64")));
+  EXPECT_FALSE(parsed_platform("windows/amd64").matches(parsed_platform("linux/amd64")));
+  EXPECT_FALSE(parsed_platform("linux/386").matches(parsed_platform("linux/amd64")));
+  EXPECT_EQ(parsed_platform("linux/arm64").match_rank(parsed_platform("linux/arm")), -1);
 }
 
 TEST(Platform, OlderArmVariantsServeNewerWantsButNotTheReverse) {
-  Platform want = parsed("linux/arm/v7");
-  EXPECT_EQ(parsed("linux/arm/v7").match_rank(want), 0);
-  EXPECT_EQ(parsed("linux/arm/v6").match_rank(want), 1);
-  EXPECT_EQ(parsed("linux/arm/v5").match_rank(want), 2);
-  EXPECT_FALSE(parsed("linux/arm/v7").matches(parsed("linux/arm/v6")));
-  EXPECT_FALSE(parsed("linux/arm/v8").matches(want));
+  Platform want = parsed_platform("linux/arm/v7");
+  EXPECT_EQ(parsed_platform("linux/arm/v7").match_rank(want), 0);
+  EXPECT_EQ(parsed_platform("linux/arm/v6").match_rank(want), 1);
+  EXPECT_EQ(parsed_platform("linux/arm/v5").match_rank(want), 2);
+  EXPECT_FALSE(parsed_platform("linux/arm/v7").matches(parsed_platform("linux/arm/v6")));
+  EXPECT_FALSE(parsed_platform("linux/arm/v8").matches(want));
   // "linux/arm" means v7 once normalised.
-  EXPECT_TRUE(parsed("linux/arm/v7").matches(parsed("linux/arm")));
+  EXPECT_TRUE(parsed_platform("linux/arm/v7").matches(parsed_platform("linux/arm")));
 }
 
 TEST(Platform, AmdVariantsFallBackAndAnyVariantServesAWantWithout) {
-  EXPECT_EQ(parsed("linux/amd64").match_rank(parsed("linux/amd64/v3")), 2);
-  EXPECT_EQ(parsed("linux/amd64/v2").match_rank(parsed("linux/amd64/v3")), 1);
-  EXPECT_FALSE(parsed("linux/amd64/v3").matches(parsed("linux/amd64/v2")));
-  int any = parsed("linux/amd64/v2").match_rank(parsed("linux/amd64"));
+  EXPECT_EQ(parsed_platform("linux/amd64").match_rank(parsed_platform("linux/amd64/v3")), 2);
+  EXPECT_EQ(parsed_platform("linux/amd64/v2").match_rank(parsed_platform("linux/amd64/v3")), 1);
+  EXPECT_FALSE(parsed_platform("linux/amd64/v3").matches(parsed_platform("linux/amd64/v2")));
+  int any = parsed_platform("linux/amd64/v2").match_rank(parsed_platform("linux/amd64"));
   EXPECT_GT(any, 0);
-  EXPECT_EQ(parsed("linux/amd64").match_rank(parsed("linux/amd64")), 0);
+  EXPECT_EQ(parsed_platform("linux/amd64").match_rank(parsed_platform("linux/amd64")), 0);
 }
 
 TEST(Platform, JsonUsesOciNamesInGoOrder) {

@@ -8,7 +8,7 @@ namespace {
 const std::string kHex = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 const std::string kSha = "sha256:" + kHex;
 
-Reference parsed(std::string_view s) {
+Reference parsed_reference(std::string_view s) {
   auto r = Reference::parse(s);
   EXPECT_TRUE(r) << s << ": " << r.error().str();
   return r ? *r : Reference{};
@@ -25,7 +25,7 @@ std::string error_of(std::string_view s) {
 }
 
 TEST(Reference, BareNameGetsDockerIoLibraryAndLatest) {
-  Reference r = parsed("busybox");
+  Reference r = parsed_reference("busybox");
   EXPECT_EQ(r.domain, "docker.io");
   EXPECT_EQ(r.path, "library/busybox");
   EXPECT_EQ(r.tag, "");
@@ -76,27 +76,27 @@ TEST(Reference, NormalisesLikeDockerParseNormalizedNamed) {
        "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a"},
   };
   for (const auto& c : cases) {
-    Reference r = parsed(c.in);
+    Reference r = parsed_reference(c.in);
     EXPECT_EQ(r.str(), c.full) << c.in;
     EXPECT_EQ(r.familiar(), c.familiar) << c.in;
-    EXPECT_EQ(parsed(r.str()), r) << c.in;  // the full form parses to itself
+    EXPECT_EQ(parsed_reference(r.str()), r) << c.in;  // the full form parses to itself
   }
 }
 
 TEST(Reference, SplitsDomainAndPath) {
-  Reference r = parsed("sub-dom1.foo.com:8080/bar/baz/quux:some-long-tag");
+  Reference r = parsed_reference("sub-dom1.foo.com:8080/bar/baz/quux:some-long-tag");
   EXPECT_EQ(r.domain, "sub-dom1.foo.com:8080");
   EXPECT_EQ(r.path, "bar/baz/quux");
   EXPECT_EQ(r.tag, "some-long-tag");
   EXPECT_EQ(r.name(), "sub-dom1.foo.com:8080/bar/baz/quux");
   EXPECT_EQ(r.familiar_name(), "sub-dom1.foo.com:8080/bar/baz/quux");
-  Reference hub = parsed("dmcgowan/myapp:1");
+  Reference hub = parsed_reference("dmcgowan/myapp:1");
   EXPECT_EQ(hub.name(), "docker.io/dmcgowan/myapp");
   EXPECT_EQ(hub.familiar_name(), "dmcgowan/myapp");
 }
 
 TEST(Reference, DigestReferencesKeepTheDigestAndGetNoDefaultTag) {
-  Reference r = parsed("redis@" + kSha);
+  Reference r = parsed_reference("redis@" + kSha);
   ASSERT_TRUE(r.digest);
   EXPECT_EQ(r.digest->str(), kSha);
   EXPECT_EQ(r.tag, "");
@@ -106,22 +106,24 @@ TEST(Reference, DigestReferencesKeepTheDigestAndGetNoDefaultTag) {
 }
 
 TEST(Reference, TagAndDigestTogetherKeepBoth) {
-  Reference r = parsed("busybox:latest@" + kSha);
+  Reference r = parsed_reference("busybox:latest@" + kSha);
   EXPECT_EQ(r.tag, "latest");
   ASSERT_TRUE(r.digest);
   EXPECT_EQ(r.str(), "docker.io/library/busybox:latest@" + kSha);
   EXPECT_EQ(r.familiar(), "busybox:latest@" + kSha);
-  Reference port = parsed("[2001:db8::1]:5000/repo:tag@" + kSha);
+  Reference port = parsed_reference("[2001:db8::1]:5000/repo:tag@" + kSha);
   EXPECT_EQ(port.domain, "[2001:db8::1]:5000");
   EXPECT_EQ(port.tag, "tag");
   EXPECT_EQ(port.digest->str(), kSha);
-  Reference sha512 = parsed("xn--7o8h.com/myimage:xn--7o8h.com@sha512:" + std::string(128, 'f'));
+  Reference sha512 =
+      parsed_reference("xn--7o8h.com/myimage:xn--7o8h.com@sha512:" + std::string(128, 'f'));
   EXPECT_EQ(sha512.digest->algorithm(), "sha512");
 }
 
 TEST(Reference, WithDefaultTagKeepsAnExistingTag) {
-  EXPECT_EQ(parsed("busybox:1.36").with_default_tag().tag, "1.36");
-  EXPECT_EQ(parsed("localhost:5000/x").with_default_tag().str(), "localhost:5000/x:latest");
+  EXPECT_EQ(parsed_reference("busybox:1.36").with_default_tag().tag, "1.36");
+  EXPECT_EQ(parsed_reference("localhost:5000/x").with_default_tag().str(),
+            "localhost:5000/x:latest");
 }
 
 TEST(Reference, UppercaseRepositoryIsRefusedWithDockersWording) {
@@ -142,7 +144,7 @@ TEST(Reference, SixtyFourHexCharactersAloneAreRefused) {
   EXPECT_EQ(error_of(id),
             "invalid repository name (" + id + "), cannot specify 64-byte hexadecimal strings");
   // 63 characters, or 64 that are not all hex, are ordinary names.
-  EXPECT_EQ(parsed(id.substr(1)).familiar(), id.substr(1));
+  EXPECT_EQ(parsed_reference(id.substr(1)).familiar(), id.substr(1));
   EXPECT_TRUE(Reference::parse("thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev"));
 }
 
@@ -188,9 +190,9 @@ TEST(Reference, GrammarFailuresSayInvalidReferenceFormatNamingTheInput) {
 }
 
 TEST(Reference, GoodTagsUpTo128Characters) {
-  EXPECT_EQ(parsed("busybox:" + std::string(128, 'a')).tag.size(), 128u);
-  EXPECT_EQ(parsed("busybox:_under.score-dash").tag, "_under.score-dash");
-  EXPECT_EQ(parsed("busybox:5000").tag, "5000");
+  EXPECT_EQ(parsed_reference("busybox:" + std::string(128, 'a')).tag.size(), 128u);
+  EXPECT_EQ(parsed_reference("busybox:_under.score-dash").tag, "_under.score-dash");
+  EXPECT_EQ(parsed_reference("busybox:5000").tag, "5000");
 }
 
 TEST(Reference, PathComponentsAllowDotsDoubleUnderscoresAndDashRuns) {
@@ -231,7 +233,7 @@ TEST(Reference, UppercaseInAnInvalidDomainSaysTheNameMustBeLowercase) {
 
 TEST(Reference, AnInvalidDomainThatIsAValidPathBecomesPartOfThePath) {
   // distribution's regular expression lets the first component fall back to the path.
-  Reference r = parsed("foo_bar.com/x");
+  Reference r = parsed_reference("foo_bar.com/x");
   EXPECT_EQ(r.domain, "");
   EXPECT_EQ(r.path, "foo_bar.com/x");
   EXPECT_EQ(r.str(), "foo_bar.com/x");

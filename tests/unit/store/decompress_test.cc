@@ -20,7 +20,7 @@ std::string sample(size_t n, unsigned seed = 1) {
   return s;
 }
 
-std::string gzip(const std::string& in, int level = -1) {
+std::string gzip_at_level(const std::string& in, int level = -1) {
   std::string out;
   StringWriter sw(&out);
   auto w = make_gzip_writer(&sw, level);
@@ -99,7 +99,7 @@ TEST(Decompress, PlainStreamPassesThroughUnchanged) {
 
 TEST(Decompress, GzipRoundTripsLargeInput) {
   std::string in = sample(5 << 20);
-  std::string gz = gzip(in, 1);
+  std::string gz = gzip_at_level(in, 1);
   EXPECT_LT(gz.size(), in.size());
   auto out = decompress(gz);
   ASSERT_TRUE(out) << out.error().str();
@@ -107,13 +107,13 @@ TEST(Decompress, GzipRoundTripsLargeInput) {
 }
 
 TEST(Decompress, GzipOfTheSameInputIsTheSameBytes) {
-  EXPECT_EQ(gzip(sample(1000)), gzip(sample(1000)));
+  EXPECT_EQ(gzip_at_level(sample(1000)), gzip_at_level(sample(1000)));
 }
 
 TEST(Decompress, MultiMemberGzipReadsAsOneStream) {
   std::string a = sample(300000, 1);
   std::string b = sample(70000, 2);
-  std::string gz = gzip(a) + gzip("") + gzip(b);
+  std::string gz = gzip_at_level(a) + gzip_at_level("") + gzip_at_level(b);
   auto out = decompress(gz);
   ASSERT_TRUE(out) << out.error().str();
   EXPECT_EQ(*out, a + b);
@@ -121,7 +121,7 @@ TEST(Decompress, MultiMemberGzipReadsAsOneStream) {
 
 TEST(Decompress, GzipReadOneByteAtATime) {
   std::string in = sample(20000);
-  std::string gz = gzip(in) + gzip("tail");
+  std::string gz = gzip_at_level(in) + gzip_at_level("tail");
   TrickleReader raw(gz);
   auto r = open_decompressing(&raw);
   ASSERT_TRUE(r);
@@ -156,7 +156,7 @@ TEST(Decompress, MultiFrameZstdWithSkippableFrameReadsAsOneStream) {
 }
 
 TEST(Decompress, TruncatedGzipIsCorrupt) {
-  std::string gz = gzip(sample(100000));
+  std::string gz = gzip_at_level(sample(100000));
   for (size_t cut : {gz.size() - 1, gz.size() - 8, gz.size() / 2, size_t{10}}) {
     auto out = decompress(gz.substr(0, cut));
     ASSERT_FALSE(out) << "cut at " << cut;
@@ -166,7 +166,7 @@ TEST(Decompress, TruncatedGzipIsCorrupt) {
 }
 
 TEST(Decompress, CorruptByteInGzipIsCorrupt) {
-  std::string gz = gzip(sample(100000));
+  std::string gz = gzip_at_level(sample(100000));
   for (size_t pos : {size_t{3}, gz.size() / 2, gz.size() - 6}) {
     std::string bad = gz;
     bad[pos] = static_cast<char>(bad[pos] ^ 0x55);
@@ -178,7 +178,7 @@ TEST(Decompress, CorruptByteInGzipIsCorrupt) {
 }
 
 TEST(Decompress, GarbageAfterTheLastGzipMemberIsCorrupt) {
-  auto out = decompress(gzip("abc") + "garbage");
+  auto out = decompress(gzip_at_level("abc") + "garbage");
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code(), Code::kCorrupt);
   EXPECT_EQ(out.error().message().rfind("invalid gzip data: ", 0), 0u) << out.error().str();
@@ -199,7 +199,7 @@ TEST(Decompress, TruncatedOrCorruptZstdIsCorrupt) {
 }
 
 TEST(Decompress, ErrorsOfTheRawReaderPassThrough) {
-  std::string gz = gzip(sample(100000));
+  std::string gz = gzip_at_level(sample(100000));
   class Cut : public Reader {
    public:
     explicit Cut(std::string data) : data_(std::move(data)) {}

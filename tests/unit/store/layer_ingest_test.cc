@@ -10,7 +10,7 @@
 namespace berth::store {
 namespace {
 
-std::string gzip(const std::string& data) {
+std::string gzipped(const std::string& data) {
   std::string out;
   StringWriter w(&out);
   auto gz = make_gzip_writer(&w);
@@ -41,7 +41,7 @@ class LayerIngest : public ::testing::Test {
 };
 
 TEST_F(LayerIngest, StoresTheUncompressedTarAndAppliesTheLayer) {
-  std::string gz = gzip(tar_);
+  std::string gz = gzipped(tar_);
   auto r = ingest(gz);
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_EQ(r->diff_id, diff_id_);
@@ -56,7 +56,7 @@ TEST_F(LayerIngest, StoresTheUncompressedTarAndAppliesTheLayer) {
 TEST_F(LayerIngest, WithoutStoreTarOnlyTheLayerIsKept) {
   IngestOptions opts;
   opts.store_tar = false;
-  auto r = ingest(gzip(tar_), opts);
+  auto r = ingest(gzipped(tar_), opts);
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_FALSE(store_->blobs().has(diff_id_));
   EXPECT_TRUE(store_->layers().has(diff_id_));
@@ -69,7 +69,7 @@ TEST_F(LayerIngest, ALayerPresentAlreadyIsOnlyVerified) {
   // Mark the applied layer: a second ingest must not replace it.
   ASSERT_TRUE(write_file_atomic(store_->layers().diff_path(diff_id_) + "/mark", "x"));
   opts.diff_id = diff_id_;
-  auto r = ingest(gzip(tar_), opts);
+  auto r = ingest(gzipped(tar_), opts);
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_TRUE(path_exists(store_->layers().diff_path(diff_id_) + "/mark"));
 }
@@ -80,7 +80,7 @@ TEST_F(LayerIngest, AMismatchWithAPresentLayerIsStillRefused) {
   ASSERT_TRUE(ingest(tar_, opts));
   std::string other = testing::TarBuilder().file("a.txt", "other\n").build();
   opts.diff_id = diff_id_;  // claims to be the present layer, but is not
-  auto r = ingest(gzip(other), opts);
+  auto r = ingest(gzipped(other), opts);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kCorrupt);
   EXPECT_NE(r.error().str().find("layer diff ID mismatch"), std::string::npos) << r.error().str();
@@ -91,7 +91,7 @@ TEST_F(LayerIngest, AMismatchWithAPresentLayerIsStillRefused) {
 TEST_F(LayerIngest, AWrongRawDigestLeavesNothing) {
   IngestOptions opts;
   opts.raw_digest = oci::Digest::sha256_of("something else");
-  auto r = ingest(gzip(tar_), opts);
+  auto r = ingest(gzipped(tar_), opts);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().str().find("layer digest mismatch"), std::string::npos) << r.error().str();
   EXPECT_FALSE(store_->blobs().has(diff_id_));

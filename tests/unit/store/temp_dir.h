@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <fstream>
 #include <string>
 
 #include "base/fs.h"
@@ -19,6 +20,12 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
+  // Writes `content` to the file `name` inside the directory; returns the file's path.
+  std::string write(const std::string& name, const std::string& content) const {
+    std::string p = path_ + "/" + name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
 
  private:
   std::string path_;

@@ -57,7 +57,7 @@ TEST(Ulimit, EveryDockerNameIsKnown) {
   EXPECT_EQ(rlimit_from_name("NOFILE"), std::nullopt);
 }
 
-void expect_error(std::string_view value, const std::string& message) {
+void expect_ulimit_error(std::string_view value, const std::string& message) {
   auto u = parse_ulimit(value);
   ASSERT_FALSE(u) << value;
   EXPECT_EQ(u.error().code(), Code::kInvalidArgument);
@@ -65,21 +65,24 @@ void expect_error(std::string_view value, const std::string& message) {
 }
 
 TEST(Ulimit, BadValuesAreOneLineErrorsNamingThem) {
-  expect_error("nofile", "--ulimit \"nofile\": expected name=soft[:hard]");
-  expect_error("=5", "--ulimit \"=5\": expected name=soft[:hard]");
-  expect_error("foo=1", "--ulimit \"foo=1\": unknown limit \"foo\"");
-  expect_error("nofile=abc", "--ulimit \"nofile=abc\": invalid number \"abc\"");
-  expect_error("nofile=", "--ulimit \"nofile=\": invalid number \"\"");
-  expect_error("nofile=1:x", "--ulimit \"nofile=1:x\": invalid number \"x\"");
-  expect_error("nofile=-2", "--ulimit \"nofile=-2\": invalid number \"-2\"");
-  expect_error("nofile=1:2:3", "--ulimit \"nofile=1:2:3\": expected name=soft[:hard]");
-  expect_error("nofile=99999999999999999999",
-               "--ulimit \"nofile=99999999999999999999\": invalid number \"99999999999999999999\"");
+  expect_ulimit_error("nofile", "--ulimit \"nofile\": expected name=soft[:hard]");
+  expect_ulimit_error("=5", "--ulimit \"=5\": expected name=soft[:hard]");
+  expect_ulimit_error("foo=1", "--ulimit \"foo=1\": unknown limit \"foo\"");
+  expect_ulimit_error("nofile=abc", "--ulimit \"nofile=abc\": invalid number \"abc\"");
+  expect_ulimit_error("nofile=", "--ulimit \"nofile=\": invalid number \"\"");
+  expect_ulimit_error("nofile=1:x", "--ulimit \"nofile=1:x\": invalid number \"x\"");
+  expect_ulimit_error("nofile=-2", "--ulimit \"nofile=-2\": invalid number \"-2\"");
+  expect_ulimit_error("nofile=1:2:3", "--ulimit \"nofile=1:2:3\": expected name=soft[:hard]");
+  expect_ulimit_error(
+      "nofile=99999999999999999999",
+      "--ulimit \"nofile=99999999999999999999\": invalid number \"99999999999999999999\"");
 }
 
 TEST(Ulimit, SoftAboveHardIsRefused) {
-  expect_error("nofile=4096:1024", "ulimit nofile: soft limit 4096 is above hard limit 1024");
-  expect_error("nofile=-1:1024", "ulimit nofile: soft limit unlimited is above hard limit 1024");
+  expect_ulimit_error("nofile=4096:1024",
+                      "ulimit nofile: soft limit 4096 is above hard limit 1024");
+  expect_ulimit_error("nofile=-1:1024",
+                      "ulimit nofile: soft limit unlimited is above hard limit 1024");
 }
 
 TEST(Ulimit, ALaterValueForTheSameNameReplacesTheEarlierOne) {

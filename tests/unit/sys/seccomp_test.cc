@@ -280,7 +280,7 @@ TEST(SeccompProfileParse, ReadsEveryDockerField) {
   EXPECT_EQ(mk.excludes.caps, (std::vector<std::string>{"CAP_BPF"}));
 }
 
-void expect_error(std::string_view json, const std::string& message) {
+void expect_profile_error(std::string_view json, const std::string& message) {
   auto p = parse_seccomp_profile(json, "p.json");
   ASSERT_FALSE(p) << json;
   EXPECT_EQ(p.error().code(), Code::kInvalidArgument);
@@ -288,36 +288,38 @@ void expect_error(std::string_view json, const std::string& message) {
 }
 
 TEST(SeccompProfileParse, ErrorsNameWhatIsWrongOnOneLine) {
-  expect_error(R"({"defaultAction": "SCMP_ACT_FOO"})", "p.json: unknown action \"SCMP_ACT_FOO\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW",
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_FOO"})",
+                       "p.json: unknown action \"SCMP_ACT_FOO\"");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW",
                    "syscalls": [{"names": ["read"], "action": "SCMP_ACT_BAR"}]})",
-               "p.json: syscalls[0]: unknown action \"SCMP_ACT_BAR\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+                       "p.json: syscalls[0]: unknown action \"SCMP_ACT_BAR\"");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
                    "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1,
                    "op": "SCMP_CMP_FOO"}]}]})",
-               "p.json: syscalls[0].args[0]: unknown op \"SCMP_CMP_FOO\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+                       "p.json: syscalls[0].args[0]: unknown op \"SCMP_CMP_FOO\"");
+  expect_profile_error(
+      R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
                    "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]}]})",
-               "p.json: syscalls[0].args[0]: \"index\" must be a number from 0 to 5, not 6");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "read",
+      "p.json: syscalls[0].args[0]: \"index\" must be a number from 0 to 5, not 6");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "read",
                    "names": ["write"], "action": "SCMP_ACT_ERRNO"}]})",
-               "p.json: syscalls[0]: both \"name\" and \"names\" are given; use \"names\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86"],
+                       "p.json: syscalls[0]: both \"name\" and \"names\" are given; use \"names\"");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86"],
                    "archMap": [{"architecture": "SCMP_ARCH_X86_64"}]})",
-               "p.json: both \"architectures\" and \"archMap\" are given; use one");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})",
-               "p.json: unknown architecture \"SCMP_ARCH_Z80\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
+                       "p.json: both \"architectures\" and \"archMap\" are given; use one");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})",
+                       "p.json: unknown architecture \"SCMP_ARCH_Z80\"");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"],
                    "action": "SCMP_ACT_ERRNO", "includes": {"minKernel": "4"}}]})",
-               "p.json: syscalls[0].includes: invalid kernel version \"4\", expected "
-               "\"<kernel>.<major>\"");
-  expect_error(R"({"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO"}]})",
-               "p.json: \"defaultAction\" is missing");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_X"]})",
-               "p.json: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
-  expect_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "read",
+                       "p.json: syscalls[0].includes: invalid kernel version \"4\", expected "
+                       "\"<kernel>.<major>\"");
+  expect_profile_error(R"({"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO"}]})",
+                       "p.json: \"defaultAction\" is missing");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_X"]})",
+                       "p.json: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
+  expect_profile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "read",
                    "action": "SCMP_ACT_ERRNO"}]})",
-               "p.json: syscalls[0]: \"names\" must be a list of strings");
+                       "p.json: syscalls[0]: \"names\" must be a list of strings");
 }
 
 TEST(SeccompProfileParse, InvalidJsonIsAnInvalidArgumentNamingTheSource) {
