@@ -128,6 +128,9 @@ Result<ContainerConfig> merge_config(const CreateRequest& req, const Image& imag
 Result<Container> Engine::create_container(const CreateRequest& req,
                                            std::vector<std::string>* warnings) {
   (void)warnings;
+  // Held until the record names the image's layers: the garbage collector (exclusive) then
+  // either ran before the lookup or sees this container (image_in_use.h).
+  auto store_lock = BERTH_TRY(store_->lock_shared());
   Image image = BERTH_TRY(find_image(req.config.image));
   log::phase("image found");
   ContainerStore cs(options_.root, options_.runroot);

@@ -1,7 +1,9 @@
 // `berth image prune` and `berth system df`.
+#include <map>
 #include <set>
 
 #include "engine/engine.h"
+#include "engine/image_in_use.h"
 #include "store/gc.h"
 #include "store/image_index.h"
 
@@ -9,13 +11,20 @@ namespace berth::engine {
 
 Result<PruneResult> Engine::prune_images(bool all) {
   PruneResult out;
+  // Images a container was created from are kept, dangling or not, as docker keeps them.
+  std::set<oci::Digest> used_manifests;
+  auto users = BERTH_TRY(image_users(*this));
+  for (const auto& img : BERTH_TRY(list_images(ImageDetail::kSummary))) {
+    if (users.count(img.id.str())) {
+      used_manifests.insert(img.manifest_desc.digest);
+    }
+  }
   std::set<oci::Digest> doomed_manifests;
   BERTH_CHECK(store_->index().update([&](std::vector<store::ImageEntry>& entries) -> Result<void> {
     doomed_manifests.clear();
     out.items.clear();
-    // Containers do not exist yet; when they do, images they use are kept here.
     for (const auto& e : entries) {
-      if (all || e.dangling()) {
+      if ((all || e.dangling()) && !used_manifests.count(e.manifest.digest)) {
         if (!e.dangling()) {
           out.items.push_back({true, familiar_ref(e.ref)});
         }
@@ -35,7 +44,7 @@ Result<PruneResult> Engine::prune_images(bool all) {
       }
     }
   }
-  auto gc = BERTH_TRY(store::collect_garbage(*store_, {}));
+  auto gc = BERTH_TRY(store::collect_garbage(*store_, gc_keeping_container_layers(*this)));
   out.reclaimed = gc.bytes_freed;
   return out;
 }
@@ -43,20 +52,35 @@ Result<PruneResult> Engine::prune_images(bool all) {
 Result<DiskUsage> Engine::disk_usage() const {
   DiskUsage du;
   auto images = BERTH_TRY(list_images());
-  std::set<oci::Digest> layers;
+  std::map<oci::Digest, int64_t> layers;  // each layer once, at the size of its files
   std::set<oci::Digest> ids;
   for (const auto& img : images) {
     ids.insert(img.id);
-    // Each layer once, at the size of its files, as `images` counts it.
     for (const auto& diff_id : img.config.diff_ids) {
-      if (layers.insert(diff_id).second) {
-        du.images_size += store_->layers().size(diff_id);
+      if (!layers.count(diff_id)) {
+        layers[diff_id] = store_->layers().size(diff_id);
+        du.images_size += layers[diff_id];
       }
     }
   }
   du.images = static_cast<int64_t>(ids.size());
-  du.images_active = 0;  // no containers use images until the runtime exists
-  du.images_reclaimable = du.images_size;
+  // docker's ACTIVE: images some container was created from; RECLAIMABLE: the layers of the
+  // others, each counted once and only when no active image has it.
+  auto users = BERTH_TRY(image_users(*this));
+  std::set<oci::Digest> active_ids, active_layers;
+  for (const auto& img : images) {
+    if (users.count(img.id.str())) {
+      active_ids.insert(img.id);
+      active_layers.insert(img.config.diff_ids.begin(), img.config.diff_ids.end());
+    }
+  }
+  du.images_active = static_cast<int64_t>(active_ids.size());
+  du.images_reclaimable = 0;
+  for (const auto& [diff_id, size] : layers) {
+    if (!active_layers.count(diff_id)) {
+      du.images_reclaimable += size;
+    }
+  }
   return du;
 }
 

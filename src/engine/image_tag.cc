@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/image_in_use.h"
 #include "oci/reference.h"
 #include "store/gc.h"
 #include "store/image_index.h"
@@ -34,6 +35,37 @@ std::string repository_of(const std::string& full_ref) {
   return ref ? ref->name() : full_ref;
 }
 
+// docker's conflicts for deleting an image by ID: a running container refuses it even when
+// forced; a stopped one, or names in several repositories, unless forced.
+Result<void> check_delete_conflicts(const Image& img, const std::vector<std::string>& names,
+                                    const std::vector<ImageUser>& users, bool force) {
+  auto conflict = [&](std::string_view forced, std::string_view why) {
+    return fail(Code::kConflict, fmt::format("conflict: unable to delete {} ({}) - {}",
+                                             img.id.short_id(), forced, why));
+  };
+  for (const auto& u : users) {
+    if (u.running) {
+      return conflict("cannot be forced",
+                      "image is being used by running container " + u.container_id.substr(0, 12));
+    }
+  }
+  if (force) {
+    return {};
+  }
+  std::set<std::string> repos;
+  for (const auto& r : names) {
+    repos.insert(repository_of(r));
+  }
+  if (repos.size() > 1) {
+    return conflict("must be forced", "image is referenced in multiple repositories");
+  }
+  if (!users.empty()) {
+    return conflict("must be forced", "image is being used by stopped container " +
+                                          users.front().container_id.substr(0, 12));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_id, bool force) {
@@ -46,6 +78,8 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
       by_ref = full;
     }
   }
+  auto all_users = BERTH_TRY(image_users(*this));
+  std::vector<ImageUser> users = all_users[img.id.str()];
   // What to untag is decided again under the index lock, from the names the image has now: a
   // concurrent tag or rmi may have changed them since find_image read the index.
   std::vector<std::string> untag;
@@ -65,26 +99,29 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
     if (!present || (!by_ref.empty() && !by_name)) {  // removed meanwhile
       return fail(Code::kNotFound, fmt::format("No such image: {}", name_or_id));
     }
-    untag = by_name ? std::vector<std::string>{by_ref} : names;
-    if (!by_name && !force) {
-      std::set<std::string> repos;
-      for (const auto& r : names) {
-        repos.insert(repository_of(r));
-      }
-      if (repos.size() > 1) {
-        return fail(Code::kConflict,
-                    fmt::format("conflict: unable to delete {} (must be forced) - image is "
-                                "referenced in multiple repositories",
-                                img.id.short_id()));
-      }
+    if (by_name && names.size() == 1 && !users.empty() && !force) {
+      return fail(
+          Code::kConflict,
+          fmt::format("conflict: unable to remove repository reference \"{}\" (must "
+                      "force) - container {} is using its referenced image {}",
+                      name_or_id, users.front().container_id.substr(0, 12), img.id.short_id()));
     }
-    delete_image = untag.size() == names.size();
+    if (!by_name) {
+      BERTH_CHECK(check_delete_conflicts(img, names, users, force));
+    }
+    untag = by_name ? std::vector<std::string>{by_ref} : names;
+    bool last_name = untag.size() == names.size();
+    // Untagging the last name of an image a container uses leaves it dangling, as docker does.
+    delete_image = last_name && !(by_name && !users.empty());
     std::erase_if(entries, [&](const store::ImageEntry& e) {
       if (e.manifest.digest != img.manifest_desc.digest) {
         return false;
       }
       return delete_image || std::find(untag.begin(), untag.end(), e.ref) != untag.end();
     });
+    if (last_name && !delete_image) {
+      store::add_dangling(entries, img.manifest_desc);
+    }
     return {};
   }));
   std::vector<RemovedItem> out;
@@ -93,7 +130,8 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
   }
   if (delete_image) {
     out.push_back({false, img.id.str()});
-    BERTH_CHECK(store::collect_garbage(*store_, {}));
+    // A container created from the image (rmi -f by ID) keeps its layers.
+    BERTH_CHECK(store::collect_garbage(*store_, gc_keeping_container_layers(*this)));
   }
   return out;
 }

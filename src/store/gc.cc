@@ -61,8 +61,10 @@ Result<void> mark_manifest(const Store& store, const oci::Descriptor& desc, Mark
 Result<GcStats> collect_garbage(const Store& store, const GcOptions& options) {
   auto lock = BERTH_TRY(store.lock_exclusive());
   Marks marks;
-  for (const auto& d : options.extra_layer_roots) {
-    marks.layers.insert(d);
+  if (options.extra_layer_roots) {
+    for (const auto& d : BERTH_TRY(options.extra_layer_roots())) {
+      marks.layers.insert(d);
+    }
   }
   auto entries = BERTH_TRY(store.index().load());
   for (const auto& e : entries) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "base/error.h"
@@ -17,8 +18,10 @@ struct GcStats {
 };
 
 struct GcOptions {
-  // Layers that something besides images still uses (containers, later): kept.
-  std::vector<oci::Digest> extra_layer_roots;
+  // Layers that something besides images still uses (containers): kept. Called with the store
+  // lock held exclusively, so nothing that takes the lock shared while it starts using a layer
+  // (container creation) can slip between this answer and the sweep. Unset: none.
+  std::function<Result<std::vector<oci::Digest>>()> extra_layer_roots;
   // Ingest files (partial downloads) older than this are removed.
   int64_t ingest_max_age_seconds = 24 * 3600;
 };
