@@ -1,8 +1,12 @@
 #include "engine/container_hooks.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+
+#include <fmt/format.h>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -134,13 +138,48 @@ void ContainerHooks::restart_failed(const Error& error) {
   });
 }
 
-Result<void> remove_container_files(const ContainerStore& cs, const Container& c,
-                                    bool anonymous_volumes_too) {
+namespace {
+
+constexpr std::string_view kDetachedPrefix = ".removing-";
+
+}  // namespace
+
+Result<std::string> detach_container_record(const ContainerStore& cs, const Container& c) {
   cs.release_name(c.name, c.id);
   std::string dir = cs.dir(c.id);
-  // config.json first: from then on the container does not exist for any reader.
-  ::unlink((dir + "/config.json").c_str());
-  BERTH_CHECK(remove_tree(dir));
+  std::string hidden = fmt::format("{}/containers/{}{}", cs.root(), kDetachedPrefix, c.id);
+  // ContainerStore lists and resolves only 64-hex directory names: after the rename the
+  // container does not exist for any reader.
+  if (::rename(dir.c_str(), hidden.c_str()) != 0) {
+    if (errno == ENOENT) {
+      return std::string();
+    }
+    return fail_errno("removing " + dir);
+  }
+  return hidden;
+}
+
+void remove_detached_records(const ContainerStore& cs) {
+  std::string base = cs.root() + "/containers";
+  DIR* d = ::opendir(base.c_str());
+  if (d == nullptr) {
+    return;
+  }
+  std::vector<std::string> hidden;
+  while (struct dirent* e = ::readdir(d)) {
+    if (std::string_view(e->d_name).starts_with(kDetachedPrefix)) {
+      hidden.push_back(base + "/" + e->d_name);
+    }
+  }
+  ::closedir(d);
+  for (const auto& h : hidden) {
+    (void)remove_tree(h);
+  }
+}
+
+Result<void> remove_container_files(const ContainerStore& cs, const Container& c,
+                                    bool anonymous_volumes_too) {
+  BERTH_CHECK(detach_container_record(cs, c));
   if (anonymous_volumes_too) {
     if (auto volumes = Volumes::open(cs.root())) {
       for (const auto& name : anonymous_volumes(c, *volumes)) {

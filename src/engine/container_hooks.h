@@ -45,9 +45,20 @@ class ContainerHooks : public monitor::Hooks {
   int64_t started_nanos_ = 0;
 };
 
-// Removes a container's record: its directory and its name, and with anonymous_volumes_too its
-// anonymous volumes that no other container uses (the caller has stopped it and released its
-// run state).
+// Makes a stopped container's record vanish for every reader at once, cheaply: its name is
+// freed and its directory renamed to a hidden name that no lookup matches. Returns that name for
+// remove_detached_records ("" when another remover got there first). Freeing a file's blocks
+// costs milliseconds on some disks, so whoever waits (the CLI of `run --rm`) is told before the
+// files themselves go.
+Result<std::string> detach_container_record(const ContainerStore& cs, const Container& c);
+// Removes what detach_container_record hid, and any hidden record a crashed remover left
+// (errors are ignored: another remover may be at the same work).
+void remove_detached_records(const ContainerStore& cs);
+
+// Removes a container's record for every reader (detach_container_record), and with
+// anonymous_volumes_too its anonymous volumes that no other container uses (the caller has
+// stopped it and released its run state). The files go with remove_detached_records, which the
+// caller calls when nobody is waiting any more.
 Result<void> remove_container_files(const ContainerStore& cs, const Container& c,
                                     bool anonymous_volumes_too);
 

@@ -175,9 +175,15 @@ Result<void> Engine::remove_container(std::string_view name_or_id, bool force, b
     }
     wait_monitor(c.state, 10000);
   }
-  auto lock = BERTH_TRY(cs.lock(c.id));
+  auto lock = cs.lock(c.id);
+  if (!lock && lock.error().code() == Code::kNotFound && !cs.resolve(c.id)) {
+    return {};  // a --rm container's monitor removed it as it stopped
+  }
+  BERTH_CHECK(lock);
   BERTH_CHECK(release_container(cs, c.id));
-  return remove_container_files(cs, c, volumes);
+  BERTH_CHECK(remove_container_files(cs, c, volumes));
+  remove_detached_records(cs);
+  return {};
 }
 
 Result<int> Engine::wait_container(std::string_view name_or_id) {

@@ -270,7 +270,7 @@ Result<sys::MountPlan> mount_plan(const Container& c, const std::string& merged,
 }  // namespace
 
 Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c,
-                                    const std::string& target) {
+                                    const std::string& target, bool volatile_upper) {
   runtime::RootfsLayers layers;
   layers.lowerdirs = c.layer_dirs;
   if (layers.lowerdirs.empty()) {
@@ -280,6 +280,7 @@ Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c
   }
   layers.upperdir = cs.dir(c.id) + "/upper";
   layers.workdir = cs.dir(c.id) + "/work";
+  layers.volatile_upper = volatile_upper;
   return runtime::mount_rootfs(layers, target);
 }
 
@@ -289,7 +290,9 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
   std::string merged = cs.merged(c.id);
   BERTH_CHECK(mkdir_p(merged, 0755));
   undo.add([run_dir] { (void)remove_tree(run_dir); });
-  BERTH_CHECK(mount_container_rootfs(cs, c, merged));
+  // A --rm container is mounted once, for its only run; "volatile" then spares the unmount a
+  // sync. (A volatile upper cannot be mounted again, so `cp` into a created one mounts without.)
+  BERTH_CHECK(mount_container_rootfs(cs, c, merged, c.host_config.auto_remove));
   undo.add([merged] { (void)runtime::unmount_rootfs(merged); });
   log::phase("rootfs mounted");
   auto rootfd = BERTH_TRY(open_dir(merged));

@@ -20,9 +20,10 @@ struct Prepared {
   std::vector<std::string> warnings;  // for the CLI to print (clamped ulimits...)
 };
 
-// Mounts c's overlay (its image layers under its upper dir) on target, an existing directory.
+// Mounts c's overlay (its image layers under its upper dir) on target, an existing directory;
+// volatile_upper: see runtime::RootfsLayers (only for a mount the upper dir never outlives).
 Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c,
-                                    const std::string& target);
+                                    const std::string& target, bool volatile_upper = false);
 
 // Mounts the rootfs at cs.merged(c.id), creates the cgroup (replacing a stale one left by a
 // crashed monitor) and resolves the spec. On failure everything it made is undone.

@@ -75,6 +75,7 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
   (void)release_container(cs, c.id);
   if (c.host_config.auto_remove) {
     (void)remove_container_files(cs, c, true);
+    remove_detached_records(cs);
   } else {
     ContainerState s = c.state;
     s.exit_code = code == 125 ? 128 : code;
@@ -129,6 +130,9 @@ void fail_start(const ContainerStore& cs, const Container& c, const Error& e, in
   }
   log::phase("container released");
   m.notify_exit(code);
+  if (c.host_config.auto_remove) {
+    remove_detached_records(cs);  // after the CLI is told: freeing blocks is slow on some disks
+  }
   ::_exit(0);
 }
 

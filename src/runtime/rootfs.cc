@@ -17,13 +17,22 @@
 namespace berth::runtime {
 
 Result<void> mount_rootfs(const RootfsLayers& layers, const std::string& merged) {
-  sys::MountPlan plan(merged);
-  BERTH_CHECK(plan.overlay(merged, layers.lowerdirs, layers.upperdir, layers.workdir, {}));
-  plan.back().in_root = false;
-  sys::MountFailure failure;
-  if (sys::apply_mount_plan(plan, &failure) != 0) {
-    return tl::unexpected<Error>(
-        Error(code_from_errno(failure.err), sys::describe_failure(plan, failure)));
+  for (bool with_volatile : {layers.volatile_upper, false}) {
+    sys::MountPlan plan(merged);
+    std::vector<std::string> options;
+    if (with_volatile) {
+      options.push_back("volatile");
+    }
+    BERTH_CHECK(plan.overlay(merged, layers.lowerdirs, layers.upperdir, layers.workdir, options));
+    plan.back().in_root = false;
+    sys::MountFailure failure;
+    if (sys::apply_mount_plan(plan, &failure) == 0) {
+      return {};
+    }
+    if (!(with_volatile && failure.err == EINVAL)) {  // EINVAL: a kernel without "volatile"
+      return tl::unexpected<Error>(
+          Error(code_from_errno(failure.err), sys::describe_failure(plan, failure)));
+    }
   }
   return {};
 }

@@ -15,6 +15,10 @@ struct RootfsLayers {
   std::vector<std::string> lowerdirs;  // top-most first; at least one
   std::string upperdir;
   std::string workdir;
+  // overlay's "volatile" (Linux >= 5.10): no sync of the upper file system at unmount, which
+  // costs milliseconds; a crash leaves the upper directory unusable. For containers removed
+  // when they stop (--rm). Where the kernel refuses it, the overlay is mounted without it.
+  bool volatile_upper = false;
 };
 
 // Mounts the overlay on merged (an existing empty directory). Errors name the mount point.
