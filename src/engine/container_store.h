@@ -32,6 +32,7 @@ class ContainerStore {
   // Blocks until this container's lock is held (exclusive).
   Result<sys::FileLock> lock(const std::string& id) const;
 
+  // config.json, atomically; durable (fsync) unless the container is --rm.
   Result<void> write_config(const Container& c) const;
   Result<void> write_state(const std::string& id, const ContainerState& s) const;
   // Reads config.json and state.json. NotFound when the container does not exist (or is half
