@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "oci/container_config.h"
+#include "oci/image_config.h"
 
 namespace berth::engine {
 
@@ -172,6 +173,9 @@ struct CreateRequest {
   bool cmd_set = false;         // arguments after the image given (they replace the image's CMD)
   bool no_healthcheck = false;  // --no-healthcheck
   std::string platform;         // --platform
+  // The builder's RUN steps: an image that is not in the store yet (its layers are), used
+  // instead of looking config.image up.
+  std::optional<oci::ImageConfig> image_config;
 };
 
 // An exec into a running container (`exec`, healthchecks).

@@ -131,7 +131,13 @@ Result<Container> Engine::create_container(const CreateRequest& req,
   // Held until the record names the image's layers: the garbage collector (exclusive) then
   // either ran before the lookup or sees this container (image_in_use.h).
   auto store_lock = BERTH_TRY(store_->lock_shared());
-  Image image = BERTH_TRY(find_image(req.config.image));
+  Image image;
+  if (req.image_config) {
+    image.config = *req.image_config;
+    image.id = oci::Digest::sha256_of(image.config.serialize());
+  } else {
+    image = BERTH_TRY(find_image(req.config.image));
+  }
   log::phase("image found");
   ContainerStore cs(options_.root, options_.runroot);
   Container c;

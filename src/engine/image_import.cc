@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <fmt/format.h>
 
 #include "base/fs.h"
@@ -12,37 +10,11 @@
 #include "engine/engine.h"
 #include "engine/image_change.h"
 #include "oci/platform.h"
-#include "store/layer_diff.h"
 #include "store/layer_ingest.h"
 
 namespace berth::engine {
 
 namespace {
-
-// Streams a directory as a layer tar through a pipe, so it is ingested in one pass like a file.
-Result<store::IngestedLayer> ingest_directory(const store::Store& store, const std::string& dir) {
-  auto dirfd = BERTH_TRY(open_dir(dir));
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return fail_errno("pipe");
-  }
-  UniqueFd rd(fds[0]);
-  UniqueFd wr(fds[1]);
-  Result<void> written;
-  std::thread producer([&] {
-    FdWriter out(wr.get());
-    written = store::write_layer(dirfd.get(), out, {});
-    wr.reset();  // end of stream for the reader
-  });
-  FdReader in(rd.get());
-  auto layer = store::ingest_layer(store, in, dir);
-  rd.reset();  // a reader that stopped early must not leave the producer blocked
-  producer.join();
-  if (!written) {
-    return tl::unexpected(std::move(written.error()).context(dir));
-  }
-  return layer;
-}
 
 Result<store::IngestedLayer> ingest_source(const store::Store& store, const ImportRequest& req) {
   if (req.source == "-") {
@@ -56,7 +28,8 @@ Result<store::IngestedLayer> ingest_source(const store::Store& store, const Impo
     return fail_errno(fmt::format("import source {}", req.source));
   }
   if (S_ISDIR(st.st_mode)) {
-    return ingest_directory(store, req.source);
+    auto dirfd = BERTH_TRY(open_dir(req.source));
+    return store::ingest_tree(store, dirfd.get(), {}, req.source);
   }
   UniqueFd fd(::open(req.source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {

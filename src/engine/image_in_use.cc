@@ -1,9 +1,13 @@
 // Images and layers in use by containers (image_in_use.h).
 #include "engine/image_in_use.h"
 
+#include <dirent.h>
+
 #include <algorithm>
 
+#include "base/fs.h"
 #include "engine/container.h"
+#include "oci/image_config.h"
 
 namespace berth::engine {
 
@@ -11,6 +15,28 @@ namespace {
 
 bool counts_as_running(const ContainerState& s) {
   return s.status == "running" || s.status == "paused" || s.status == "restarting";
+}
+
+// The layers build cache records name (each record is an image config).
+std::vector<oci::Digest> build_cache_layers(const std::string& dir) {
+  std::vector<oci::Digest> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return out;
+  }
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() != 64) {
+      continue;
+    }
+    auto bytes = read_file(dir + "/" + name);
+    if (auto config = bytes ? oci::ImageConfig::parse(*bytes, name)
+                            : Result<oci::ImageConfig>(tl::unexpected(bytes.error()))) {
+      out.insert(out.end(), config->diff_ids.begin(), config->diff_ids.end());
+    }
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace
@@ -23,7 +49,7 @@ Result<std::map<std::string, std::vector<ImageUser>>> image_users(const Engine& 
   return out;
 }
 
-store::GcOptions gc_keeping_container_layers(const Engine& engine) {
+store::GcOptions gc_keeping_used_layers(const Engine& engine) {
   store::GcOptions options;
   options.extra_layer_roots = [&engine]() -> Result<std::vector<oci::Digest>> {
     std::vector<oci::Digest> layers;
@@ -40,6 +66,9 @@ store::GcOptions gc_keeping_container_layers(const Engine& engine) {
           layers.push_back(*digest);
         }
       }
+    }
+    for (auto& d : build_cache_layers(engine.store().root() + "/buildcache")) {
+      layers.push_back(std::move(d));
     }
     return layers;
   };

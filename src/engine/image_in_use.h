@@ -21,8 +21,9 @@ struct ImageUser {
 // Every container by the ID ("sha256:…") of the image it was created from.
 Result<std::map<std::string, std::vector<ImageUser>>> image_users(const Engine& engine);
 
-// GC options that keep every layer a container's overlay uses (its record's lowerdirs), asked
-// again under the store's exclusive lock.
-store::GcOptions gc_keeping_container_layers(const Engine& engine);
+// GC options that keep every layer a container's overlay uses (its record's lowerdirs) and every
+// layer a build cache record names (<root>/buildcache, build/builder.h), asked again under the
+// store's exclusive lock.
+store::GcOptions gc_keeping_used_layers(const Engine& engine);
 
 }  // namespace berth::engine

@@ -44,7 +44,7 @@ Result<PruneResult> Engine::prune_images(bool all) {
       }
     }
   }
-  auto gc = BERTH_TRY(store::collect_garbage(*store_, gc_keeping_container_layers(*this)));
+  auto gc = BERTH_TRY(store::collect_garbage(*store_, gc_keeping_used_layers(*this)));
   out.reclaimed = gc.bytes_freed;
   return out;
 }

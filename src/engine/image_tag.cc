@@ -131,7 +131,7 @@ Result<std::vector<RemovedItem>> Engine::remove_image(std::string_view name_or_i
   if (delete_image) {
     out.push_back({false, img.id.str()});
     // A container created from the image (rmi -f by ID) keeps its layers.
-    BERTH_CHECK(store::collect_garbage(*store_, gc_keeping_container_layers(*this)));
+    BERTH_CHECK(store::collect_garbage(*store_, gc_keeping_used_layers(*this)));
   }
   return out;
 }

@@ -64,6 +64,7 @@ Result<GcStats> collect_garbage(const Store& store, const GcOptions& options) {
   if (options.extra_layer_roots) {
     for (const auto& d : BERTH_TRY(options.extra_layer_roots())) {
       marks.layers.insert(d);
+      marks.blobs.insert(d);  // its uncompressed tar, should an image be written for it again
     }
   }
   auto entries = BERTH_TRY(store.index().load());

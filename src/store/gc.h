@@ -18,9 +18,10 @@ struct GcStats {
 };
 
 struct GcOptions {
-  // Layers that something besides images still uses (containers): kept. Called with the store
-  // lock held exclusively, so nothing that takes the lock shared while it starts using a layer
-  // (container creation) can slip between this answer and the sweep. Unset: none.
+  // Layers that something besides images still uses (containers, build cache records): kept,
+  // with the blob of their uncompressed tar. Called with the store lock held exclusively, so
+  // nothing that takes the lock shared while it starts using a layer (container creation) can
+  // slip between this answer and the sweep. Unset: none.
   std::function<Result<std::vector<oci::Digest>>()> extra_layer_roots;
   // Ingest files (partial downloads) older than this are removed.
   int64_t ingest_max_age_seconds = 24 * 3600;

@@ -1,7 +1,13 @@
 #include "store/layer_ingest.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include <fmt/format.h>
 
+#include "base/unique_fd.h"
 #include "store/decompress.h"
 #include "store/layer_apply.h"
 
@@ -81,6 +87,30 @@ Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_
     }
   }
   return out;
+}
+
+Result<IngestedLayer> ingest_tree(const Store& store, int dirfd, const DiffOptions& diff,
+                                  std::string_view what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return fail_errno("pipe");
+  }
+  UniqueFd rd(fds[0]);
+  UniqueFd wr(fds[1]);
+  Result<void> written;
+  std::thread producer([&] {
+    FdWriter out(wr.get());
+    written = write_layer(dirfd, out, diff);
+    wr.reset();  // end of stream for the reader
+  });
+  FdReader in(rd.get());
+  auto layer = ingest_layer(store, in, what);
+  rd.reset();  // a reader that stopped early must not leave the producer blocked
+  producer.join();
+  if (!written) {
+    return tl::unexpected(std::move(written.error()).context(std::string(what)));
+  }
+  return layer;
 }
 
 }  // namespace berth::store

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/stream.h"
 #include "oci/digest.h"
+#include "store/layer_diff.h"
 #include "store/store.h"
 
 namespace berth::store {
@@ -33,5 +34,11 @@ struct IngestOptions {
 // and the error names `what`. The caller holds the store lock shared.
 Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
                                    const IngestOptions& options = {});
+
+// A directory tree (not the directory itself) as a layer: written by write_layer with `diff`
+// (an overlay upper dir, clamped mtimes) through a pipe and ingested in the same pass. dirfd is
+// borrowed; `what` names the tree in errors.
+Result<IngestedLayer> ingest_tree(const Store& store, int dirfd, const DiffOptions& diff,
+                                  std::string_view what);
 
 }  // namespace berth::store
