@@ -283,4 +283,9 @@ std::string random_hex(size_t n) {
   return out;
 }
 
+bool is_docker_name_char(char c, bool first) {
+  bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return alnum || (!first && (c == '_' || c == '.' || c == '-'));
+}
+
 }  // namespace berth

@@ -21,6 +21,10 @@ std::string to_lower(std::string_view s);
 bool is_hex(std::string_view s);
 
 // Parses a non-negative decimal integer; nullopt when s is not one or overflows.
+// docker's restricted name characters (container and volume names): [a-zA-Z0-9] first,
+// then also '_', '.' and '-'.
+bool is_docker_name_char(char c, bool first);
+
 std::optional<uint64_t> parse_uint(std::string_view s);
 
 // Parses a size like docker's RAMInBytes: "12", "12b", "64k", "1.5m", "2g" (binary units,

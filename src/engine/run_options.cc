@@ -397,20 +397,11 @@ Result<RestartPolicy> parse_restart_policy(std::string_view value) {
       p.name));
 }
 
-namespace {
-
-bool name_char(char c, bool first) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
-         (!first && (c == '_' || c == '.' || c == '-'));
-}
-
-}  // namespace
-
 Result<std::string> validate_container_name(std::string_view name) {
   std::string_view bare = name.substr(0, 1) == "/" ? name.substr(1) : name;
   bool ok = bare.size() >= 2;
   for (size_t i = 0; ok && i < bare.size(); ++i) {
-    ok = name_char(bare[i], i == 0);
+    ok = is_docker_name_char(bare[i], i == 0);
   }
   if (!ok) {
     return invalid(fmt::format(

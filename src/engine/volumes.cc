@@ -24,11 +24,6 @@ namespace {
 
 constexpr std::string_view kNameChars = "[a-zA-Z0-9][a-zA-Z0-9_.-]";
 
-bool name_char(char c, bool first) {
-  bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  return alnum || (!first && (c == '_' || c == '.' || c == '-'));
-}
-
 Error no_such_volume(const std::string& name) {
   return Error(Code::kNotFound, fmt::format("get {}: no such volume", name));
 }
@@ -156,7 +151,7 @@ Result<void> validate_volume_name(std::string_view name) {
   }
   bool ok = !name.empty();
   for (size_t i = 0; ok && i < name.size(); ++i) {
-    ok = name_char(name[i], i == 0);
+    ok = is_docker_name_char(name[i], i == 0);
   }
   if (!ok) {
     return fail(Code::kInvalidArgument,
