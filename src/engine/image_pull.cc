@@ -24,6 +24,7 @@
 #include "oci/reference.h"
 #include "registry/auth_config.h"
 #include "registry/blob_fetch.h"
+#include "registry/distribution.h"
 #include "registry/endpoint.h"
 #include "registry/manifest_fetch.h"
 #include "registry/session.h"
@@ -64,7 +65,14 @@ Result<registry::FetchResult> fetch_to_store(PullContext& ctx, const oci::Descri
     return fail(Code::kUnsupported,
                 fmt::format("blob {}: only sha256 digests are supported", d.digest.str()));
   }
+  // Where a blob came from lets a later push to another repository of that registry mount it.
+  auto note_source = [&] {
+    (void)registry::record_blob_source(
+        ctx.store.root(), d.digest,
+        {ctx.session.endpoint().host, ctx.session.endpoint().repository});
+  };
   if (ctx.store.blobs().has(d.digest)) {
+    note_source();
     registry::FetchResult present;
     present.present = true;
     return present;
@@ -80,6 +88,7 @@ Result<registry::FetchResult> fetch_to_store(PullContext& ctx, const oci::Descri
     BERTH_CHECK(fsync_dir(dir_name(final_path)));
     r.locked.reset();
   }
+  note_source();
   return r;
 }
 

@@ -134,8 +134,12 @@ Result<std::string> Session::fetch_token(const Challenge& c, const std::string& 
   if (auto svc = c.params.find("service"); svc != c.params.end()) {
     query.push_back("service=" + percent_encode(svc->second));
   }
-  if (!scope.empty()) {
-    query.push_back("scope=" + percent_encode(scope));
+  // Several scopes (push plus a mount's source) go as repeated scope parameters, as docker sends
+  // them; `scope` holds them separated by spaces.
+  for (const auto& one : split(scope, ' ')) {
+    if (!one.empty()) {
+      query.push_back("scope=" + percent_encode(one));
+    }
   }
   std::string sep = realm->second.find('?') == std::string::npos ? "?" : "&";
   auto req = request(realm->second + (query.empty() ? "" : sep + join(query, "&")));
@@ -181,6 +185,9 @@ Result<std::string> Session::authorization(bool force) {
     return auth_header_;
   }
   std::string scope = fmt::format("repository:{}:{}", endpoint_.repository, options_.actions);
+  for (const auto& extra : extra_scopes_) {
+    scope += " " + extra;
+  }
   auth_header_ = "Authorization: Bearer " + BERTH_TRY(fetch_token(*challenge_, scope));
   return auth_header_;
 }
@@ -258,6 +265,31 @@ Result<http::Response> Session::stream(const std::string& path, std::optional<in
   auto req = request(url(path));
   req.range_from = range_from;
   return send(req, &sink, 0);
+}
+
+Result<http::Response> Session::perform(http::Request req, size_t max_body) {
+  BERTH_CHECK(ensure_pinged());
+  req.tls.extra_ca_pem = tls_.ca_pem;
+  req.tls.client_cert_file = tls_.client_cert;
+  req.tls.client_key_file = tls_.client_key;
+  return send(std::move(req), nullptr, max_body);
+}
+
+void Session::add_pull_scope(const std::string& repository) {
+  std::string scope = fmt::format("repository:{}:pull", repository);
+  std::lock_guard<std::mutex> g(mu_);
+  if (repository == endpoint_.repository ||
+      std::find(extra_scopes_.begin(), extra_scopes_.end(), scope) != extra_scopes_.end()) {
+    return;
+  }
+  extra_scopes_.push_back(scope);
+  auth_header_.clear();  // the next request asks for a token with the new scope
+}
+
+Result<std::string> Session::base_url() {
+  BERTH_CHECK(ensure_pinged());
+  std::lock_guard<std::mutex> g(mu_);
+  return base_;
 }
 
 Error Session::response_error(const http::Response& r, const std::string& what) {

@@ -55,6 +55,20 @@ class Session {
   Result<http::Response> stream(const std::string& path, std::optional<int64_t> range_from,
                                 const http::BodySink& sink);
 
+  // One request (any method, an absolute URL on this registry such as an upload's Location) with
+  // the session's TLS material and authentication, a 401 answered once with fresh credentials,
+  // and no retries: an upload's caller retries itself after asking the registry where it stands.
+  // Any HTTP status is returned; the body is collected (max_body).
+  Result<http::Response> perform(http::Request req, size_t max_body = 1 << 20);
+
+  // Adds `repository:<repository>:pull` to the scope of the tokens this session asks for (a
+  // cross-repository mount must read its source); the next request fetches a new token. Does no
+  // I/O; a no-op for Basic auth and for a repository already in the scope.
+  void add_pull_scope(const std::string& repository);
+
+  // "https://host" or "http://host", once pinged (pings first when not yet).
+  Result<std::string> base_url();
+
   // The URL of a path under the repository ("https://host/v2/library/busybox/manifests/x").
   std::string url(const std::string& path) const;
   const Endpoint& endpoint() const { return endpoint_; }
@@ -89,7 +103,8 @@ class Session {
   bool pinged_ = false;
   std::string base_;  // "https://host" or "http://host"
   std::optional<Challenge> challenge_;
-  std::string auth_header_;  // "Authorization: …" or empty
+  std::string auth_header_;                // "Authorization: …" or empty
+  std::vector<std::string> extra_scopes_;  // from add_pull_scope
 };
 
 // The tags of a repository (GET tags/list, following Link pagination).

@@ -226,6 +226,9 @@ void add_logout(CLI::App* cmd, Context& ctx) {
 
 }  // namespace
 
+// registry_push.cc: `push`, `image push`, `manifest inspect`.
+void add_push_commands(CLI::App& app, Context& ctx);
+
 Result<void> pull_for_run(Context& ctx, const std::string& image, const std::string& platform,
                           bool quiet) {
   auto* eng = BERTH_TRY(ctx.engine());
@@ -251,6 +254,7 @@ void add_registry_commands(CLI::App& app, Context& ctx) {
   add_pull(image->add_subcommand("pull", "Download an image from a registry"), ctx);
   add_login(app.add_subcommand("login", "Log in to a registry"), ctx);
   add_logout(app.add_subcommand("logout", "Log out from a registry"), ctx);
+  add_push_commands(app, ctx);
 }
 
 }  // namespace berth::cli

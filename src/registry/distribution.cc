@@ -1,0 +1,93 @@
+#include "registry/distribution.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/strings.h"
+
+namespace berth::registry {
+
+namespace {
+
+constexpr size_t kMaxSources = 16;
+
+std::string sources_path(const std::string& root, const oci::Digest& d) {
+  return fmt::format("{}/distribution/sources/{}-{}", root, d.algorithm(), d.hex());
+}
+
+std::string compressed_path(const std::string& root, const oci::Digest& diff_id,
+                            const std::string& format) {
+  return fmt::format("{}/distribution/compressed/{}-{}-{}", root, format, diff_id.algorithm(),
+                     diff_id.hex());
+}
+
+}  // namespace
+
+Result<void> record_blob_source(const std::string& store_root, const oci::Digest& blob,
+                                const BlobSourceRecord& source) {
+  std::string path = sources_path(store_root, blob);
+  std::string entry = source.host + "/" + source.repository;
+  std::vector<std::string> lines;
+  if (auto text = read_file(path); text) {
+    for (auto& l : split(*text, '\n')) {
+      if (!l.empty() && l != entry) {
+        lines.push_back(l);
+      }
+    }
+  }
+  lines.push_back(entry);
+  if (lines.size() > kMaxSources) {
+    lines.erase(lines.begin(), lines.end() - static_cast<ptrdiff_t>(kMaxSources));
+  }
+  BERTH_CHECK(mkdir_p(dir_name(path)));
+  return write_file_atomic(path, join(lines, "\n") + "\n", 0644, Durability::kAtomicOnly);
+}
+
+std::vector<BlobSourceRecord> blob_sources(const std::string& store_root, const oci::Digest& blob) {
+  std::vector<BlobSourceRecord> out;
+  auto text = read_file(sources_path(store_root, blob));
+  if (!text) {
+    return out;
+  }
+  for (auto& l : split(*text, '\n')) {
+    auto slash = l.find('/');
+    if (slash != std::string::npos && slash > 0 && slash + 1 < l.size()) {
+      out.push_back({l.substr(0, slash), l.substr(slash + 1)});
+    }
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<void> record_compressed(const std::string& store_root, const oci::Digest& diff_id,
+                               const std::string& format, const CompressedRecord& blob) {
+  std::string path = compressed_path(store_root, diff_id, format);
+  Json j = Json::object();
+  j["digest"] = blob.digest.str();
+  j["size"] = blob.size;
+  BERTH_CHECK(mkdir_p(dir_name(path)));
+  return write_file_atomic(path, j.dump() + "\n", 0644, Durability::kAtomicOnly);
+}
+
+std::optional<CompressedRecord> compressed_of(const std::string& store_root,
+                                              const oci::Digest& diff_id,
+                                              const std::string& format) {
+  auto text = read_file(compressed_path(store_root, diff_id, format));
+  if (!text) {
+    return std::nullopt;
+  }
+  auto j = parse_json(*text, "compressed record");
+  if (!j || !j->is_object() || !(*j)["digest"].is_string() || !(*j)["size"].is_number_integer()) {
+    return std::nullopt;
+  }
+  auto d = oci::Digest::parse((*j)["digest"].get<std::string>());
+  if (!d) {
+    return std::nullopt;
+  }
+  return CompressedRecord{*d, (*j)["size"].get<int64_t>()};
+}
+
+}  // namespace berth::registry
