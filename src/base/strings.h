@@ -21,6 +21,9 @@ std::string to_lower(std::string_view s);
 bool is_hex(std::string_view s);
 
 // Parses a non-negative decimal integer; nullopt when s is not one or overflows.
+// Appends cp as UTF-8; a surrogate or a value past U+10FFFF becomes U+FFFD.
+void append_utf8(std::string& out, char32_t cp);
+
 // docker's restricted name characters (container and volume names): [a-zA-Z0-9] first,
 // then also '_', '.' and '-'.
 bool is_docker_name_char(char c, bool first);

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"  // append_utf8
+
 namespace berth::build {
 
 inline constexpr char32_t kReplacementChar = 0xFFFD;
@@ -22,9 +24,6 @@ struct Rune {
   size_t width;
 };
 Rune decode_rune(std::string_view s);
-
-// Appends the UTF-8 form of cp (U+FFFD for a surrogate or a value above U+10FFFF).
-void append_utf8(std::string& out, char32_t cp);
 
 // Go's unicode.IsSpace: ASCII \t \n \v \f \r and space, U+0085, U+00A0 and the other
 // White_Space code points.

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace berth::cli::utf8 {
 
 inline constexpr char32_t kInvalid = 0xFFFD;
@@ -50,23 +52,7 @@ inline char32_t decode(std::string_view s, size_t& i, bool* valid = nullptr) {
   return cp;
 }
 
-inline void append(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+inline void append(std::string& out, char32_t cp) { append_utf8(out, cp); }
 
 // Number of code points (Go's utf8.RuneCountInString).
 inline size_t rune_count(std::string_view s) {
