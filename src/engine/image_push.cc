@@ -225,15 +225,7 @@ std::string layer_type(bool docker, store::Compression c, bool foreign) {
     return std::string(c == store::Compression::kGzip ? oci::kDockerLayer
                                                       : oci::kDockerLayerUncompressed);
   }
-  switch (c) {
-    case store::Compression::kGzip:
-      return std::string(foreign ? oci::kOciLayerNondistributableGzip : oci::kOciLayerGzip);
-    case store::Compression::kZstd:
-      return std::string(foreign ? oci::kOciLayerNondistributableZstd : oci::kOciLayerZstd);
-    case store::Compression::kNone:
-      break;
-  }
-  return std::string(foreign ? oci::kOciLayerNondistributable : oci::kOciLayer);
+  return std::string(store::oci_layer_media_type(c, foreign));
 }
 
 struct ManifestToPush {

@@ -62,15 +62,7 @@ Result<std::string> oci_layer_type(const store::Store& store, const oci::Descrip
   auto c = BERTH_TRY_CTX(store::sniff_compression(std::string_view(head, static_cast<size_t>(n))),
                          fmt::format("blob {}", l.digest.str()));
   bool foreign = l.media_type == oci::kDockerForeignLayer;
-  switch (c) {
-    case store::Compression::kGzip:
-      return std::string(foreign ? oci::kOciLayerNondistributableGzip : oci::kOciLayerGzip);
-    case store::Compression::kZstd:
-      return std::string(foreign ? oci::kOciLayerNondistributableZstd : oci::kOciLayerZstd);
-    case store::Compression::kNone:
-      break;
-  }
-  return std::string(foreign ? oci::kOciLayerNondistributable : oci::kOciLayer);
+  return std::string(store::oci_layer_media_type(c, foreign));
 }
 
 // The manifest the archive carries: the stored one when it is OCI already (its digest then is

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "oci/media_types.h"
+
 namespace berth::store {
 
 namespace {
@@ -310,6 +312,18 @@ std::unique_ptr<CompressingWriter> make_gzip_writer(Writer* out, int level) {
 
 std::unique_ptr<CompressingWriter> make_zstd_writer(Writer* out, int level) {
   return std::make_unique<ZstdWriter>(out, level);
+}
+
+std::string_view oci_layer_media_type(Compression c, bool foreign) {
+  switch (c) {
+    case Compression::kGzip:
+      return foreign ? oci::kOciLayerNondistributableGzip : oci::kOciLayerGzip;
+    case Compression::kZstd:
+      return foreign ? oci::kOciLayerNondistributableZstd : oci::kOciLayerZstd;
+    case Compression::kNone:
+      break;
+  }
+  return foreign ? oci::kOciLayerNondistributable : oci::kOciLayer;
 }
 
 }  // namespace berth::store

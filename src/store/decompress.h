@@ -15,6 +15,10 @@ enum class Compression { kNone, kGzip, kZstd };
 // "none", "gzip", "zstd".
 std::string_view compression_name(Compression c);
 
+// The OCI layer media type for a layer blob so compressed; foreign: a non-distributable layer
+// (docker's foreign layers).
+std::string_view oci_layer_media_type(Compression c, bool foreign);
+
 // How many leading bytes sniff_compression needs to decide (fewer only at the end of a stream).
 inline constexpr size_t kSniffBytes = 6;
 
