@@ -82,11 +82,15 @@ else
   echo "buildah: not available: podman import of busybox failed"
 fi
 
-if start_dockerd && docker import --change "$path_env" --change 'CMD ["sh"]' "$work/busybox.tar" \
+# Debian's docker.io CLI has BuildKit built in (DOCKER_BUILDKIT=1); a newer CLI on PATH may
+# want the buildx plugin instead. RUN uses the host network in every tool (this dockerd has no
+# bridge; berth's RUN uses the host's until issue 6).
+docker_cli=$(command -v /usr/bin/docker || command -v docker)
+if start_dockerd && "$docker_cli" import --change "$path_env" --change 'CMD ["sh"]' "$work/busybox.tar" \
   busybox >/dev/null 2>&1; then
-  if DOCKER_BUILDKIT=1 docker build -q "$ctx" >/dev/null 2>"$work/docker-build.err"; then
-    add docker "env DOCKER_BUILDKIT=1 docker build -q --no-cache $ctx" \
-      "env DOCKER_BUILDKIT=1 docker build -q $ctx"
+  if DOCKER_BUILDKIT=1 "$docker_cli" build -q --network host "$ctx" >/dev/null 2>"$work/docker-build.err"; then
+    add docker "env DOCKER_BUILDKIT=1 DOCKER_HOST=$DOCKER_HOST $docker_cli build -q --network host --no-cache $ctx" \
+      "env DOCKER_BUILDKIT=1 DOCKER_HOST=$DOCKER_HOST $docker_cli build -q --network host $ctx"
   else
     echo "docker: not available: docker build failed: $(tail -1 "$work/docker-build.err")"
   fi
