@@ -104,6 +104,7 @@ int run(int argc, char** argv) {
   add_archive_commands(app, ctx);
   add_system_commands(app, ctx);
   add_volume_commands(app, ctx);
+  add_network_commands(app, ctx);
   add_build_commands(app, ctx);
   add_registry_commands(app, ctx);
   CLI::App* container = app.add_subcommand("container", "Manage containers");

@@ -76,6 +76,7 @@ void add_image_commands(CLI::App& app, Context& ctx);
 void add_archive_commands(CLI::App& app, Context& ctx);
 void add_system_commands(CLI::App& app, Context& ctx);
 void add_volume_commands(CLI::App& app, Context& ctx);
+void add_network_commands(CLI::App& app, Context& ctx);
 void add_build_commands(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
 // The pull `run` and `create` do for an image the store lacks (--pull missing) or always (--pull
