@@ -25,21 +25,24 @@ void Context::error(const Error& e, int code) {
   exit_code = code;
 }
 
-void set_action(CLI::App* cmd, Context& ctx, Action action) {
-  cmd->callback([&ctx, action = std::move(action)] {
-    auto r = action();
-    if (!r) {
-      ctx.error(r.error());
+namespace {
+
+void set_action_exiting(CLI::App* cmd, Context& ctx, Action action, int code) {
+  cmd->callback([&ctx, action = std::move(action), code] {
+    if (auto r = action(); !r) {
+      ctx.error(r.error(), code);
     }
   });
 }
 
-void set_daemon_action(CLI::App* cmd, Context& ctx, Action action) {
-  cmd->callback([&ctx, action = std::move(action)] {
-    if (auto r = action(); !r) {
-      ctx.error(r.error(), kExitDaemonError);
-    }
-  });
+}  // namespace
+
+void set_action(CLI::App* cmd, Context& ctx, Action action) {
+  set_action_exiting(cmd, ctx, std::move(action), kExitDaemonError);
+}
+
+void set_run_action(CLI::App* cmd, Context& ctx, Action action) {
+  set_action_exiting(cmd, ctx, std::move(action), kExitEngineError);
 }
 
 void stop_flags_at_first_word(CLI::App* cmd, const std::string& name, const std::string& help,

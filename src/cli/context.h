@@ -55,15 +55,18 @@ class Context {
 };
 
 // Registers a command whose action returns Result<void>; an error is printed on one line and
-// sets exit code 125.
+// sets exit code 1, as docker's CLI does for whatever its daemon refuses (no such container, not
+// running, an invalid filter, a bad archive). Usage errors (unknown flags, bad flag values)
+// exit 125 before any action runs.
 using Action = std::function<Result<void>()>;
 void set_action(CLI::App* cmd, Context& ctx, Action action);
-
-// docker's CLI exits 1 when its daemon refuses a request (no such container, not running,
-// already paused); 125 stays for usage errors and for run/create.
 inline constexpr int kExitDaemonError = 1;
-// Like set_action, but a failure exits kExitDaemonError.
-void set_daemon_action(CLI::App* cmd, Context& ctx, Action action);
+// The same, for the commands whose own errors docker reports as 125: `run` and `create`.
+void set_run_action(CLI::App* cmd, Context& ctx, Action action);
+// Former name of set_action.
+inline void set_daemon_action(CLI::App* cmd, Context& ctx, Action action) {
+  set_action(cmd, ctx, std::move(action));
+}
 
 // For commands whose words after the first belong to someone else (`run IMAGE CMD...`,
 // `exec CONTAINER CMD...`, `top CONTAINER PS-OPTIONS...`): flags stop at the first word and

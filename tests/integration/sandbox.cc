@@ -323,7 +323,7 @@ Json SandboxTest::inspect(const std::string& name) {
 
 void expect_refused(const ProcResult& r, const std::vector<std::string>& mentions,
                     const TreeSnapshot& before, const TreeSnapshot& after) {
-  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_TRUE(is_one_line(r.err)) << "the error should be one line on stderr: " << r.describe();
   for (const auto& m : mentions) {
     EXPECT_NE(lower(r.err).find(lower(m)), std::string::npos)

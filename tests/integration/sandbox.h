@@ -235,8 +235,9 @@ class BusyboxTest : public SandboxTest {
   std::string busybox_;
 };
 
-// Asserts the common shape of a refused operation: exit 125, a one-line error on stderr that
-// contains every one of `mentions`, and the store unchanged since `before`.
+// Asserts the common shape of a refused operation: exit 1 (what docker's CLI exits when its
+// daemon refuses), a one-line error on stderr that contains every one of `mentions`, and the
+// store unchanged since `before`.
 void expect_refused(const ProcResult& r, const std::vector<std::string>& mentions,
                     const TreeSnapshot& before, const TreeSnapshot& after);
 

@@ -62,7 +62,7 @@ void add_create(CLI::App* cmd, Context& ctx, std::string_view group) {
   }
   auto f = std::make_shared<RunFlags>();
   add_container_create_flags(cmd, *f, false);
-  set_action(cmd, ctx, [&ctx, f]() -> Result<void> {
+  set_run_action(cmd, ctx, [&ctx, f]() -> Result<void> {
     auto c = BERTH_TRY(create(ctx, *f));
     ctx.out(c.id + "\n");
     return {};
@@ -75,7 +75,7 @@ void add_run(CLI::App* cmd, Context& ctx, std::string_view group) {
   }
   auto f = std::make_shared<RunFlags>();
   add_container_create_flags(cmd, *f, true);
-  set_action(cmd, ctx, [&ctx, f]() -> Result<void> {
+  set_run_action(cmd, ctx, [&ctx, f]() -> Result<void> {
     auto c = BERTH_TRY(create(ctx, *f));
     auto* eng = BERTH_TRY(ctx.engine());
     if (f->detach) {

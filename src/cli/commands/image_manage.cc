@@ -50,12 +50,10 @@ void add_rmi(CLI::App* cmd, Context& ctx) {
   cmd->add_option("IMAGE", *names, "Images to remove")->required();
   set_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
-    std::optional<Error> last;
     for (const auto& n : *names) {
       auto removed = eng->remove_image(n, *force);
       if (!removed) {
-        ctx.error(removed.error());  // docker reports each failure and goes on
-        last = removed.error();
+        ctx.error(removed.error(), kExitDaemonError);  // docker reports each failure, goes on
         continue;
       }
       std::string text;

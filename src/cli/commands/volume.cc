@@ -18,18 +18,6 @@ namespace berth::cli {
 
 namespace {
 
-constexpr int kExitDaemonError = 1;
-
-// Runs a volume command: an error from the action exits 1 (see the file comment).
-void set_volume_action(CLI::App* cmd, Context& ctx, Action action) {
-  cmd->callback([&ctx, action = std::move(action)] {
-    auto r = action();
-    if (!r) {
-      ctx.error(r.error(), kExitDaemonError);
-    }
-  });
-}
-
 Result<engine::Volumes> open_volumes(Context& ctx) {
   // Volumes need no image store: opening only <root>/volumes keeps these commands quick.
   return engine::Volumes::open(ctx.options.root);
@@ -149,7 +137,7 @@ void add_create(CLI::App* cmd, Context& ctx) {
   cmd->add_option("-o,--opt", fl->opts, "Set driver specific options")->allow_extra_args(false);
   cmd->add_option("--label", fl->labels, "Set metadata for a volume")->allow_extra_args(false);
   cmd->add_option("VOLUME", fl->args, "Volume name")->expected(0, 1);
-  set_volume_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
     for (const auto& l : fl->labels) {
       if (auto ok = validate_label(l); !ok) {
         ctx.error(ok.error());
@@ -243,7 +231,7 @@ void add_ls(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--format", fl->format, "Format output using a Go template, or json");
   cmd->add_option("-f,--filter", fl->filters, "Provide filter values (e.g. \"dangling=true\")")
       ->allow_extra_args(false);
-  set_volume_action(cmd, ctx, [&ctx, fl] { return run_ls(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_ls(ctx, *fl); });
 }
 
 void add_inspect(CLI::App* cmd, Context& ctx) {
@@ -251,7 +239,7 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
   cmd->add_option("VOLUME", *names, "Volumes to inspect")->required();
-  set_volume_action(cmd, ctx, [&ctx, names, format]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names, format]() -> Result<void> {
     auto vols = BERTH_TRY(open_volumes(ctx));
     std::vector<Json> items;
     std::vector<Error> errors;
@@ -277,7 +265,7 @@ void add_rm(CLI::App* cmd, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Force the removal of one or more volumes");
   cmd->add_option("VOLUME", *names, "Volumes to remove")->required();
-  set_volume_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
     auto vols = BERTH_TRY(open_volumes(ctx));
     for (const auto& n : *names) {
       // Each volume on its own, as docker: report the failure, go on, exit 1 at the end.
@@ -346,7 +334,7 @@ void add_volume_prune(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("-f,--force", fl->force, "Do not prompt for confirmation");
   cmd->add_option("--filter", fl->filters, "Provide filter values (e.g. \"label=<label>\")")
       ->allow_extra_args(false);
-  set_volume_action(cmd, ctx, [&ctx, fl] { return run_prune(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_prune(ctx, *fl); });
 }
 
 }  // namespace

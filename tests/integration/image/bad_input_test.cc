@@ -1,5 +1,5 @@
 // Bad input: corrupt or truncated tarballs, digest mismatches, unknown media types, malformed
-// references and JSON. Each is refused with exit 125 and a one-line error naming the file and
+// references and JSON. Each is refused with exit 1 and a one-line error naming the file and
 // the problem, and the store is exactly as it was (every path, type, mode, size and content).
 #include <cstdint>
 
@@ -38,7 +38,7 @@ class BadInput : public BusyboxTest {
     return root;
   }
 
-  // Runs berth on `root` and checks the refusal: 125, one line naming `mentions`, no change.
+  // Runs berth on `root` and checks the refusal: 1, one line naming `mentions`, no change.
   void expect_store_refuses(const std::string& root, const std::vector<std::string>& args,
                             const std::vector<std::string>& mentions, const RunOptions& o = {}) {
     auto before = snapshot_tree(root);

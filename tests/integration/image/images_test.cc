@@ -166,7 +166,7 @@ TEST_F(ImagesCommand, ImagesOfAnEmptyStorePrintsOnlyTheHeader) {
 
 TEST_F(ImagesCommand, ImagesWithAnUnknownFilterIsRefused) {
   auto r = berth({"images", "--filter", "colour=blue"});
-  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_TRUE(is_one_line(r.err)) << r.describe();
   EXPECT_NE(r.err.find("colour"), std::string::npos) << r.describe();
 }
