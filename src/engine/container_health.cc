@@ -15,6 +15,7 @@
 #include "engine/container_hooks.h"
 #include "engine/container_prepare.h"
 #include "engine/engine.h"
+#include "engine/run_options_go.h"
 #include "runtime/spawn.h"
 
 namespace berth::engine {
@@ -92,45 +93,89 @@ int64_t ContainerHooks::tick_ms() const {
   return (interval > 0 ? interval : kDefaultInterval) / 1'000'000;
 }
 
+// Starts a probe unless one is still running: a helper child runs it and reports through a
+// pipe that the monitor's loop polls (hook_fds/ready), so output, attached clients and the
+// init's exit are served while a probe takes its time.
 void ContainerHooks::tick() {
-  const auto& h = *c_.config.healthcheck;
+  if (probe_) {
+    return;
+  }
   auto state = cs_.read_state(c_.id);
   if (!state || state->status != "running" || state->pid <= 0) {
     return;
   }
+  const auto& h = *c_.config.healthcheck;
   int64_t timeout = h.timeout > 0 ? h.timeout : kDefaultTimeout;
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) < 0) {
     return;
   }
-  HealthResult result;
-  result.start = rfc3339_nano(now_nanos());
+  std::string start = rfc3339_nano(now_nanos());
   pid_t helper = ::fork();
   if (helper == 0) {
     ::close(pipefd[0]);
     run_probe(cs_, c_, state->pid, timeout, pipefd[1]);
   }
   ::close(pipefd[1]);
-  std::string out;
+  if (helper < 0) {
+    ::close(pipefd[0]);
+    return;
+  }
+  ::fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+  probe_.emplace();
+  probe_->helper = helper;
+  probe_->out = UniqueFd(pipefd[0]);
+  probe_->result.start = std::move(start);
+}
+
+void ContainerHooks::hook_fds(std::vector<int>& fds) {
+  if (probe_) {
+    fds.push_back(probe_->out.get());
+  }
+}
+
+void ContainerHooks::ready(int fd) {
+  if (!probe_ || fd != probe_->out.get()) {
+    return;
+  }
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-    if (n > 0 && out.size() < kMaxOutput) {
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    auto& out = probe_->result.output;
+    if (out.size() < kMaxOutput) {
       out.append(buf, std::min<size_t>(static_cast<size_t>(n), kMaxOutput - out.size()));
     }
   }
-  ::close(pipefd[0]);
-  int status = 0;
-  while (helper > 0 && ::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    return;
   }
-  int code = helper > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  finish_probe();  // end of the helper's output: it is exiting
+}
+
+void ContainerHooks::abandon_probe() {
+  if (probe_) {
+    ::kill(probe_->helper, SIGKILL);
+    while (::waitpid(probe_->helper, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    probe_.reset();
+  }
+}
+
+void ContainerHooks::finish_probe() {
+  int status = 0;
+  while (::waitpid(probe_->helper, &status, 0) < 0 && errno == EINTR) {
+  }
+  HealthResult result = std::move(probe_->result);
+  probe_.reset();
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  const auto& h = *c_.config.healthcheck;
+  int64_t timeout = h.timeout > 0 ? h.timeout : kDefaultTimeout;
   result.end = rfc3339_nano(now_nanos());
   if (code == kTimedOut) {
     result.exit_code = -1;
-    result.output = fmt::format("Health check exceeded timeout ({}s)", timeout / 1'000'000'000);
+    result.output = "Health check exceeded timeout (" + go::duration_string(timeout) + ")";
   } else {
     result.exit_code = code;
-    result.output = out;
   }
   bool in_start_period = now_nanos() - started_nanos_ < h.start_period;
   int retries = h.retries > 0 ? h.retries : kDefaultRetries;

@@ -87,6 +87,7 @@ void ContainerHooks::started(pid_t pid) {
 }
 
 std::optional<int64_t> ContainerHooks::exited(int exit_code) {
+  abandon_probe();  // docker records no result for a probe the container's end cut short
   if (log_) {
     int64_t now = now_nanos();
     log_->flush_partial(monitor::LogStream::kStdout, now);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/container.h"
 #include "engine/container_store.h"
@@ -29,10 +30,22 @@ class ContainerHooks : public monitor::Hooks {
   // Healthchecks (container_health.cc): one probe per interval while the init runs.
   void tick() override;
   int64_t tick_ms() const override;
+  void hook_fds(std::vector<int>& fds) override;
+  void ready(int fd) override;
 
  private:
   // Reads the state, lets change() edit it and writes it back, under the lock.
   void update_state(const std::function<void(ContainerState&)>& change);
+  // The probe in flight: its result is recorded when its output ends, or dropped when the
+  // container stops first.
+  void finish_probe();
+  void abandon_probe();
+  struct Probe {
+    pid_t helper = -1;
+    UniqueFd out;  // non-blocking read end of the helper's output
+    HealthResult result;
+  };
+  std::optional<Probe> probe_;
 
   const ContainerStore& cs_;
   const Container& c_;

@@ -135,4 +135,46 @@ std::optional<bool> parse_bool(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+// whole, then '.' and the fraction's digits (of `digits` places) without trailing zeros.
+std::string decimal(uint64_t whole, uint64_t fraction, int digits) {
+  std::string out = std::to_string(whole);
+  if (fraction == 0) {
+    return out;
+  }
+  std::string f = std::to_string(fraction);
+  f.insert(0, static_cast<size_t>(digits) - f.size(), '0');
+  f.erase(f.find_last_not_of('0') + 1);
+  return out + "." + f;
+}
+
+}  // namespace
+
+std::string duration_string(int64_t nanos) {
+  if (nanos == 0) {
+    return "0s";
+  }
+  std::string sign = nanos < 0 ? "-" : "";
+  uint64_t d = nanos < 0 ? 0 - static_cast<uint64_t>(nanos) : static_cast<uint64_t>(nanos);
+  if (d < 1000) {
+    return sign + std::to_string(d) + "ns";
+  }
+  if (d < 1'000'000) {
+    return sign + decimal(d / 1000, d % 1000, 3) + "\u00b5s";
+  }
+  if (d < 1'000'000'000) {
+    return sign + decimal(d / 1'000'000, d % 1'000'000, 6) + "ms";
+  }
+  constexpr uint64_t kSecond = 1'000'000'000, kMinute = 60 * kSecond, kHour = 60 * kMinute;
+  std::string out = sign;
+  if (d >= kHour) {
+    out += std::to_string(d / kHour) + "h";
+  }
+  if (d >= kMinute) {
+    out += std::to_string(d % kHour / kMinute) + "m";
+  }
+  return out + decimal(d % kMinute / kSecond, d % kSecond, 9) + "s";
+}
+
 }  // namespace berth::engine::go

@@ -30,4 +30,7 @@ std::optional<bool> parse_bool(std::string_view s);
 // "open f.env: no such file or directory", with the errno's code.
 Error open_error(const std::string& path, const Error& e);
 
+// time.Duration's String(): "0s", "500ms", "1.5µs", "2.5s", "1m30s", "1h0m0s".
+std::string duration_string(int64_t nanos);
+
 }  // namespace berth::engine::go

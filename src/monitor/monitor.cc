@@ -217,7 +217,7 @@ int Monitor::run() {
                           : -1;
     for (;;) {
       std::vector<pollfd> fds;
-      enum Kind { kPid, kOut, kErr, kMaster, kControl, kIn, kListen };
+      enum Kind { kPid, kOut, kErr, kMaster, kControl, kIn, kListen, kHook };
       std::vector<std::pair<Kind, size_t>> what;
       auto add = [&](int fd, Kind k, size_t i = 0) {
         fds.push_back(pollfd{fd, POLLIN, 0});
@@ -245,6 +245,11 @@ int Monitor::run() {
       }
       if (listener_) {
         add(listener_.get(), kListen);
+      }
+      hook_fds_.clear();
+      hooks_.hook_fds(hook_fds_);
+      for (int fd : hook_fds_) {
+        add(fd, kHook);
       }
       bool outputs_open = out_r_ || err_r_ || master_;
       if (code >= 0 && (!outputs_open || now_ms() >= drain_deadline)) {
@@ -310,6 +315,9 @@ int Monitor::run() {
             break;
           case kListen:
             accept_client();
+            break;
+          case kHook:
+            hooks_.ready(fds[k].fd);
             break;
         }
       }

@@ -59,6 +59,11 @@ class Hooks {
   // Called every tick_ms() while the init runs (healthchecks); may be a no-op.
   virtual void tick() {}
   virtual int64_t tick_ms() const { return -1; }
+  // Descriptors of the hooks' own work (a running healthcheck's output, sockets) that the loop
+  // polls for reading along with its own: asked again at every turn, so the set may change.
+  // ready(fd) is called for each that polled readable or hung up. Neither may block.
+  virtual void hook_fds(std::vector<int>& fds) { (void)fds; }
+  virtual void ready(int fd) { (void)fd; }
 };
 
 class Monitor {
@@ -101,6 +106,7 @@ class Monitor {
   UniqueFd child_in_, child_out_, child_err_;
   std::vector<Attachment> clients_;
   UniqueFd listener_;
+  std::vector<int> hook_fds_;  // reused every turn of the loop
   bool stdin_closed_ = false;
 };
 
