@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -23,6 +24,33 @@ void Context::error(const Error& e, int code) {
   std::string line = fmt::format("Error: {}\n", e.str());
   (void)write_all(STDERR_FILENO, line.data(), line.size());
   exit_code = code;
+}
+
+namespace {
+
+bool names(const CLI::App* cmd, std::string_view word) {
+  if (cmd->get_name() == word) {
+    return true;
+  }
+  const auto& aliases = cmd->get_aliases();
+  return std::find(aliases.begin(), aliases.end(), word) != aliases.end();
+}
+
+}  // namespace
+
+bool Context::stub(CLI::App* cmd) const {
+  std::vector<const CLI::App*> path;  // from the top-level command down to cmd
+  for (const CLI::App* a = cmd; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
+    path.insert(path.begin(), a);
+  }
+  size_t n = std::min(path.size(), command_words.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!names(path[i], command_words[i])) {
+      cmd->allow_extras();
+      return true;
+    }
+  }
+  return false;
 }
 
 namespace {

@@ -36,19 +36,14 @@ class Context {
   int exit_code = 0;
 
   // The command words argv names after berth's global flags ("run", or "container" "run"):
-  // commands that are costly to register (run/create have a hundred flags) register their
-  // flags only when selected. Empty when argv names no command: then everything is registered.
+  // commands are costly to register (their flags are a quarter of every berth command's
+  // start-up), so those argv does not select register no flags. Empty when argv names no
+  // command: then everything is registered.
   std::vector<std::string> command_words;
-  // Whether argv selects `name` directly or under the group `group` ("container run").
-  bool selects(std::string_view name, std::string_view group = "") const {
-    if (command_words.empty()) {
-      return true;
-    }
-    if (group.empty()) {
-      return command_words[0] == name;
-    }
-    return command_words[0] == group && command_words.size() > 1 && command_words[1] == name;
-  }
+  // For the first line of a command's add function: when argv does not select cmd (by its name
+  // or an alias, under its parent groups), makes it a stub that keeps its name and description
+  // for --help, and returns true: the caller registers nothing more.
+  bool stub(CLI::App* cmd) const;
 
  private:
   std::unique_ptr<engine::Engine> engine_;

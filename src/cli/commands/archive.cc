@@ -66,6 +66,9 @@ Result<void> run_save(Context& ctx, const SaveFlags& fl) {
 }
 
 void add_save(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<SaveFlags>();
   cmd->add_option("-o,--output", fl->output, "Write to a file, instead of STDOUT");
   cmd->add_option("--format", fl->format, "docker-archive (default) or oci-archive");
@@ -74,6 +77,9 @@ void add_save(CLI::App* cmd, Context& ctx) {
 }
 
 void add_load(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto input = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("-i,--input", *input, "Read from tar archive file, instead of STDIN");

@@ -375,6 +375,9 @@ Result<void> run_ps(Context& ctx, const PsFlags& fl) {
 }
 
 void add_ps(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<PsFlags>();
   cmd->add_flag("-a,--all", fl->all, "Show all containers (default shows just running)");
   cmd->add_flag("-q,--quiet", fl->quiet, "Only display container IDs");
@@ -390,6 +393,9 @@ void add_ps(CLI::App* cmd, Context& ctx) {
 }
 
 void add_inspect(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
   auto size = std::make_shared<bool>(false);

@@ -22,6 +22,9 @@ namespace berth::cli {
 namespace {
 
 void add_rename(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::pair<std::string, std::string>>();
   cmd->add_option("CONTAINER", names->first, "The container to rename")->required();
   cmd->add_option("NEW_NAME", names->second, "Its new name")->required();
@@ -32,6 +35,9 @@ void add_rename(CLI::App* cmd, Context& ctx) {
 }
 
 void add_pause(CLI::App* cmd, Context& ctx, bool pause) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   cmd->add_option("CONTAINER", *names, "Containers")->required();
   set_action(cmd, ctx, [&ctx, names, pause]() -> Result<void> {
@@ -72,6 +78,9 @@ std::string top_table(const engine::TopResult& t) {
 }
 
 void add_top(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   // Everything after the container belongs to ps ("top c -o pid,comm").
   stop_flags_at_first_word(cmd, "CONTAINER", "The container, then ps options", "[ps OPTIONS]");
   cmd->footer("Usage: berth top CONTAINER [ps OPTIONS]");
@@ -209,6 +218,9 @@ Result<void> run_stats(Context& ctx, const StatsFlags& fl) {
 }
 
 void add_stats(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<StatsFlags>();
   cmd->add_flag("-a,--all", fl->all, "Show all containers (default shows just running)");
   cmd->add_flag("--no-stream", fl->no_stream,
@@ -220,6 +232,9 @@ void add_stats(CLI::App* cmd, Context& ctx) {
 }
 
 void add_port(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto args = std::make_shared<std::vector<std::string>>(2);
   cmd->add_option("CONTAINER", (*args)[0], "Container")->required();
   cmd->add_option("PRIVATE_PORT", (*args)[1], "PRIVATE_PORT[/PROTO]");
@@ -240,6 +255,9 @@ void add_port(CLI::App* cmd, Context& ctx) {
 }
 
 void add_container_prune(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto force = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
@@ -335,6 +353,9 @@ Result<void> run_cp(Context& ctx, const CpFlags& fl) {
 }
 
 void add_cp(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<CpFlags>();
   cmd->add_flag("-a,--archive", fl->archive, "Archive mode (copy all uid/gid information)");
   cmd->add_flag("-L,--follow-link", fl->follow, "Always follow symbol link in SRC_PATH");
@@ -346,6 +367,9 @@ void add_cp(CLI::App* cmd, Context& ctx) {
 }
 
 void add_export(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto name = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
   cmd->add_option("-o,--output", *output, "Write to a file, instead of STDOUT");
@@ -375,6 +399,9 @@ void add_export(CLI::App* cmd, Context& ctx) {
 }
 
 void add_attach(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto name = std::make_shared<std::string>();
   auto no_stdin = std::make_shared<bool>(false);
   auto sig_proxy = std::make_shared<bool>(true);

@@ -46,18 +46,8 @@ Result<engine::Container> create(Context& ctx, const RunFlags& f) {
   return c;
 }
 
-// A command argv does not select keeps its name and description (for --help) but not its
-// hundred flags: registering them is a quarter of every berth command's start-up.
-bool stub_unless_selected(CLI::App* cmd, Context& ctx, std::string_view group) {
-  if (ctx.selects(cmd->get_name(), group)) {
-    return false;
-  }
-  cmd->allow_extras();
-  return true;
-}
-
-void add_create(CLI::App* cmd, Context& ctx, std::string_view group) {
-  if (stub_unless_selected(cmd, ctx, group)) {
+void add_create(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
     return;
   }
   auto f = std::make_shared<RunFlags>();
@@ -69,8 +59,8 @@ void add_create(CLI::App* cmd, Context& ctx, std::string_view group) {
   });
 }
 
-void add_run(CLI::App* cmd, Context& ctx, std::string_view group) {
-  if (stub_unless_selected(cmd, ctx, group)) {
+void add_run(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
     return;
   }
   auto f = std::make_shared<RunFlags>();
@@ -98,11 +88,10 @@ void add_run(CLI::App* cmd, Context& ctx, std::string_view group) {
 }  // namespace
 
 void add_container_run(CLI::App& app, CLI::App* container, Context& ctx) {
-  add_run(app.add_subcommand("run", "Create and run a new container from an image"), ctx, "");
-  add_run(container->add_subcommand("run", "Create and run a new container from an image"), ctx,
-          "container");
-  add_create(app.add_subcommand("create", "Create a new container"), ctx, "");
-  add_create(container->add_subcommand("create", "Create a new container"), ctx, "container");
+  add_run(app.add_subcommand("run", "Create and run a new container from an image"), ctx);
+  add_run(container->add_subcommand("run", "Create and run a new container from an image"), ctx);
+  add_create(app.add_subcommand("create", "Create a new container"), ctx);
+  add_create(container->add_subcommand("create", "Create a new container"), ctx);
 }
 
 }  // namespace berth::cli

@@ -33,6 +33,9 @@ Result<void> each(Context& ctx, const Names& names,
 }
 
 void add_start(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto attach = std::make_shared<bool>(false);
   auto interactive = std::make_shared<bool>(false);
@@ -62,6 +65,9 @@ void add_start(CLI::App* cmd, Context& ctx) {
 }
 
 void add_stop(CLI::App* cmd, Context& ctx, bool restart) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto timeout = std::make_shared<std::optional<int>>();
   auto signal = std::make_shared<std::string>();
@@ -87,6 +93,9 @@ void add_stop(CLI::App* cmd, Context& ctx, bool restart) {
 }
 
 void add_kill(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto signal = std::make_shared<std::string>("KILL");
   cmd->add_option("-s,--signal", *signal, "Signal to send to the container");
@@ -100,6 +109,9 @@ void add_kill(CLI::App* cmd, Context& ctx) {
 }
 
 void add_rm(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   auto volumes = std::make_shared<bool>(false);
@@ -115,6 +127,9 @@ void add_rm(CLI::App* cmd, Context& ctx) {
 }
 
 void add_wait(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   cmd->add_option("CONTAINER", *names, "Containers to wait for")->required();
   set_action(cmd, ctx, [&ctx, names]() -> Result<void> {
@@ -132,6 +147,9 @@ void add_wait(CLI::App* cmd, Context& ctx) {
 }
 
 void add_logs(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto name = std::make_shared<std::string>();
   auto opts = std::make_shared<engine::LogsOptions>();
   auto since = std::make_shared<std::string>();
@@ -165,6 +183,9 @@ void add_logs(CLI::App* cmd, Context& ctx) {
 }
 
 void add_exec(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto name = std::make_shared<std::string>();
   auto req = std::make_shared<engine::ExecRequest>();
   auto env_files = std::make_shared<std::vector<std::string>>();

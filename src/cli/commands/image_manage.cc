@@ -15,6 +15,9 @@ void add_image_listing(CLI::App& app, CLI::App* image, Context& ctx);
 namespace {
 
 void add_import(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto req = std::make_shared<engine::ImportRequest>();
   cmd->add_option("-c,--change", req->changes, "Apply Dockerfile instruction to the image")
       ->allow_extra_args(false);
@@ -34,6 +37,9 @@ void add_import(CLI::App* cmd, Context& ctx) {
 }
 
 void add_tag(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto args = std::make_shared<std::vector<std::string>>();
   cmd->add_option("ARGS", *args, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]")->expected(2)->required();
   set_action(cmd, ctx, [&ctx, args]() -> Result<void> {
@@ -43,6 +49,9 @@ void add_tag(CLI::App* cmd, Context& ctx) {
 }
 
 void add_rmi(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Force removal of the image");
@@ -115,6 +124,9 @@ Result<void> run_history(Context& ctx, const std::string& name, bool no_trunc, b
 }
 
 void add_history(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto name = std::make_shared<std::string>();
   auto flags = std::make_shared<std::pair<bool, bool>>(false, false);
   auto format = std::make_shared<std::string>();
@@ -129,6 +141,9 @@ void add_history(CLI::App* cmd, Context& ctx) {
 }
 
 void add_image_prune(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto all = std::make_shared<bool>(false);
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-a,--all", *all, "Remove all unused images, not just dangling ones");

@@ -98,6 +98,9 @@ Result<void> run_images(Context& ctx, const ImagesFlags& fl) {
 }
 
 void add_images(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<ImagesFlags>();
   cmd->add_flag("-q,--quiet", fl->quiet, "Only show image IDs");
   cmd->add_flag("--digests", fl->digests, "Show digests");
@@ -151,6 +154,9 @@ Result<void> run_inspect(Context& ctx, const std::vector<std::string>& names,
 }
 
 void add_inspect(CLI::App* cmd, Context& ctx, bool images_only) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
   auto type = std::make_shared<std::string>(images_only ? "image" : "");

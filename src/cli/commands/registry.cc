@@ -131,6 +131,9 @@ Result<void> run_pull(Context& ctx, const PullFlags& fl) {
 }
 
 void add_pull(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<PullFlags>();
   cmd->add_flag("-a,--all-tags", fl->req.all_tags, "Download all tagged images in the repository");
   cmd->add_flag("-q,--quiet", fl->quiet, "Suppress verbose output");
@@ -205,6 +208,9 @@ Result<void> run_login(Context& ctx, LoginFlags fl) {
 }
 
 void add_login(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<LoginFlags>();
   cmd->add_option("-u,--username", fl->username, "Username");
   cmd->add_option("-p,--password", fl->password, "Password");
@@ -214,6 +220,9 @@ void add_login(CLI::App* cmd, Context& ctx) {
 }
 
 void add_logout(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto server = std::make_shared<std::string>();
   cmd->add_option("SERVER", *server, "Registry (default: Docker Hub)");
   set_daemon_action(cmd, ctx, [&ctx, server]() -> Result<void> {

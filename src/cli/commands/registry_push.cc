@@ -61,6 +61,9 @@ Result<void> run_push(Context& ctx, const PushFlags& fl) {
 }
 
 void add_push(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<PushFlags>();
   cmd->add_flag("-a,--all-tags", fl->req.all_tags, "Push all tags of an image to the repository");
   cmd->add_flag("-q,--quiet", fl->quiet, "Suppress verbose output");
@@ -79,6 +82,9 @@ struct InspectFlags {
 };
 
 void add_manifest_inspect(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<InspectFlags>();
   cmd->add_flag("--insecure", fl->insecure, "Allow communication with an insecure registry");
   cmd->add_flag("-v,--verbose", fl->verbose, "Output additional info (ignored)");

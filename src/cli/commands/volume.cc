@@ -131,6 +131,9 @@ struct CreateFlags {
 };
 
 void add_create(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<CreateFlags>();
   cmd->add_option("-d,--driver", fl->driver, "Specify volume driver name");
   cmd->add_option("--name", fl->name_flag, "Specify volume name")->group("");
@@ -226,6 +229,9 @@ Result<void> run_ls(Context& ctx, const ListFlags& fl) {
 }
 
 void add_ls(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<ListFlags>();
   cmd->add_flag("-q,--quiet", fl->quiet, "Only display volume names");
   cmd->add_option("--format", fl->format, "Format output using a Go template, or json");
@@ -235,6 +241,9 @@ void add_ls(CLI::App* cmd, Context& ctx) {
 }
 
 void add_inspect(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
@@ -261,6 +270,9 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
 }
 
 void add_rm(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Force the removal of one or more volumes");
@@ -329,6 +341,9 @@ Result<void> run_prune(Context& ctx, const PruneFlags& fl) {
 }
 
 void add_volume_prune(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<PruneFlags>();
   cmd->add_flag("-a,--all", fl->all, "Remove all unused volumes, not just anonymous ones");
   cmd->add_flag("-f,--force", fl->force, "Do not prompt for confirmation");
