@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/image_summaries.h"
 #include "oci/reference.h"
+#include "registry/distribution.h"
 
 namespace berth::engine {
 
@@ -30,6 +31,7 @@ Result<Image> Engine::load_image(const oci::Descriptor& manifest_desc) const {
   if (auto t = parse_rfc3339(img.config.created)) {
     img.created_nanos = *t;
   }
+  img.repo_digests = registry::repo_digests(store_->root(), manifest_desc.digest);
   return img;
 }
 
@@ -70,6 +72,8 @@ Result<std::vector<Image>> Engine::list_images(ImageDetail detail) const {
       Image img = s != nullptr ? from_summary(e.manifest, *s) : BERTH_TRY(load_image(e.manifest));
       if (cache && s == nullptr) {
         cache->put(e.manifest.digest, summary_of(img));
+      } else if (s != nullptr) {
+        img.repo_digests = registry::repo_digests(store_->root(), e.manifest.digest);
       }
       it = by_manifest.emplace(e.manifest.digest, out.size()).first;
       out.push_back(std::move(img));

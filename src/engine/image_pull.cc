@@ -330,6 +330,7 @@ Result<PulledImage> pull_one(PullContext& ctx, const oci::Reference& ref, int th
   desc.digest = BERTH_TRY(ctx.store.blobs().put(chosen.bytes));
   desc.size = static_cast<int64_t>(chosen.bytes.size());
   out.up_to_date = BERTH_TRY(name_image(ctx.store, desc, ref)) && out.transferred == 0;
+  (void)registry::record_repo_digest(ctx.store.root(), desc.digest, ref.name(), top.digest);
   out.ref = ref.str();
   out.digest = top.digest;
   return out;

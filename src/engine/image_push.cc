@@ -290,6 +290,9 @@ Result<PushedImage> push_one(PushContext& ctx, const Engine& engine, const oci::
   std::reverse(jobs.begin(), jobs.end());  // manifest order again
   auto m = BERTH_TRY(manifest_to_push(ctx, img, jobs));
   out.digest = BERTH_TRY(registry::put_manifest(ctx.session, ref.tag, m.media_type, m.bytes));
+  // Best effort, as docker's: the image now has a digest in that repository.
+  (void)registry::record_repo_digest(ctx.store.root(), img.manifest_desc.digest, ref.name(),
+                                     out.digest);
   out.size = static_cast<int64_t>(m.bytes.size());
   out.ref = ref.str();
   out.tag = ref.tag;

@@ -12,10 +12,10 @@ namespace berth::registry {
 
 namespace {
 
-constexpr size_t kMaxSources = 16;
+constexpr size_t kMaxEntries = 16;
 
-std::string sources_path(const std::string& root, const oci::Digest& d) {
-  return fmt::format("{}/distribution/sources/{}-{}", root, d.algorithm(), d.hex());
+std::string record_path(const std::string& root, std::string_view kind, const oci::Digest& d) {
+  return fmt::format("{}/distribution/{}/{}-{}", root, kind, d.algorithm(), d.hex());
 }
 
 std::string compressed_path(const std::string& root, const oci::Digest& diff_id,
@@ -24,35 +24,52 @@ std::string compressed_path(const std::string& root, const oci::Digest& diff_id,
                      diff_id.hex());
 }
 
-}  // namespace
-
-Result<void> record_blob_source(const std::string& store_root, const oci::Digest& blob,
-                                const BlobSourceRecord& source) {
-  std::string path = sources_path(store_root, blob);
-  std::string entry = source.host + "/" + source.repository;
-  std::vector<std::string> lines;
+// The non-empty lines of a record file; none when it is missing or unreadable.
+std::vector<std::string> record_lines(const std::string& path) {
+  std::vector<std::string> out;
   if (auto text = read_file(path); text) {
     for (auto& l : split(*text, '\n')) {
-      if (!l.empty() && l != entry) {
-        lines.push_back(l);
+      if (!l.empty()) {
+        out.push_back(std::move(l));
       }
     }
   }
+  return out;
+}
+
+// Moves entry to the end of the record's lines (adding it if new), keeping the last kMaxEntries.
+Result<void> add_record_line(const std::string& path, const std::string& entry) {
+  auto lines = record_lines(path);
+  std::erase(lines, entry);
   lines.push_back(entry);
-  if (lines.size() > kMaxSources) {
-    lines.erase(lines.begin(), lines.end() - static_cast<ptrdiff_t>(kMaxSources));
+  if (lines.size() > kMaxEntries) {
+    lines.erase(lines.begin(), lines.end() - static_cast<ptrdiff_t>(kMaxEntries));
   }
   BERTH_CHECK(mkdir_p(dir_name(path)));
   return write_file_atomic(path, join(lines, "\n") + "\n", 0644, Durability::kAtomicOnly);
 }
 
+}  // namespace
+
+Result<void> record_blob_source(const std::string& store_root, const oci::Digest& blob,
+                                const BlobSourceRecord& source) {
+  return add_record_line(record_path(store_root, "sources", blob),
+                         source.host + "/" + source.repository);
+}
+
+Result<void> record_repo_digest(const std::string& store_root, const oci::Digest& manifest,
+                                const std::string& name, const oci::Digest& digest) {
+  return add_record_line(record_path(store_root, "repodigests", manifest),
+                         name + "@" + digest.str());
+}
+
+std::vector<std::string> repo_digests(const std::string& store_root, const oci::Digest& manifest) {
+  return record_lines(record_path(store_root, "repodigests", manifest));
+}
+
 std::vector<BlobSourceRecord> blob_sources(const std::string& store_root, const oci::Digest& blob) {
   std::vector<BlobSourceRecord> out;
-  auto text = read_file(sources_path(store_root, blob));
-  if (!text) {
-    return out;
-  }
-  for (auto& l : split(*text, '\n')) {
+  for (auto& l : record_lines(record_path(store_root, "sources", blob))) {
     auto slash = l.find('/');
     if (slash != std::string::npos && slash > 0 && slash + 1 < l.size()) {
       out.push_back({l.substr(0, slash), l.substr(slash + 1)});

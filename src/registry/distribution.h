@@ -4,6 +4,9 @@
 //                                "<registry host>/<repository>", most recent last
 //   compressed/<fmt>-<alg>-<hex> the blob a push made of an uncompressed layer (by diff ID) in
 //                                a format: {"digest": "sha256:…", "size": N}
+//   repodigests/<alg>-<hex>      by a stored manifest's digest: "<name>@<digest>" per line, the
+//                                digest a registry knows the image by in that repository (the
+//                                index's, when the pull chose from one); docker's RepoDigests
 // so that a push can mount a blob from another repository of the same registry, and HEAD the
 // compressed blob of a local layer before compressing it again.
 //
@@ -30,6 +33,13 @@ Result<void> record_blob_source(const std::string& store_root, const oci::Digest
                                 const BlobSourceRecord& source);
 // The recorded sources of the blob, most recent first; none when there is no record.
 std::vector<BlobSourceRecord> blob_sources(const std::string& store_root, const oci::Digest& blob);
+
+// Adds (or moves to the end) name@digest for the stored manifest; name is a normalised repository
+// ("docker.io/library/busybox"). At most 16 are kept.
+Result<void> record_repo_digest(const std::string& store_root, const oci::Digest& manifest,
+                                const std::string& name, const oci::Digest& digest);
+// The recorded "<name>@<digest>" of the manifest, oldest first; none when there is no record.
+std::vector<std::string> repo_digests(const std::string& store_root, const oci::Digest& manifest);
 
 struct CompressedRecord {
   oci::Digest digest;

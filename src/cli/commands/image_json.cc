@@ -1,6 +1,7 @@
 #include "cli/commands/image_json.h"
 
 #include <ctime>
+#include <set>
 
 #include "base/strings.h"
 #include "engine/engine.h"
@@ -40,12 +41,28 @@ std::vector<Json> image_rows(const engine::Image& img, bool no_trunc) {
   std::string since = img.created_nanos > 0
                           ? human_duration((now_nanos() - img.created_nanos) / 1000000000) + " ago"
                           : "N/A";
+  // The familiar repository of each repo digest, and its digest.
+  std::vector<std::pair<std::string, std::string>> digests;
+  for (const auto& rd : img.repo_digests) {
+    auto at = rd.rfind('@');
+    if (at != std::string::npos) {
+      digests.emplace_back(engine::familiar_repo_tag(rd.substr(0, at)).first, rd.substr(at + 1));
+    }
+  }
+  auto digest_of = [&](const std::string& repo) {
+    for (auto it = digests.rbegin(); it != digests.rend(); ++it) {
+      if (it->first == repo) {
+        return it->second;
+      }
+    }
+    return std::string("<none>");
+  };
   auto row = [&](const std::string& repo, const std::string& tag) {
     Json j = Json::object();
     j["Containers"] = "N/A";
     j["CreatedAt"] = img.created_nanos > 0 ? docker_time(img.created_nanos) : "";
     j["CreatedSince"] = since;
-    j["Digest"] = "<none>";
+    j["Digest"] = digest_of(repo);
     j["ID"] = id;
     j["Repository"] = repo;
     j["SharedSize"] = "N/A";
@@ -56,9 +73,17 @@ std::vector<Json> image_rows(const engine::Image& img, bool no_trunc) {
     return j;
   };
   std::vector<Json> out;
+  std::set<std::string> tagged;
   for (const auto& r : img.refs) {
     auto [repo, tag] = engine::familiar_repo_tag(r);
+    tagged.insert(repo);
     out.push_back(row(repo, tag));
+  }
+  // docker lists a repository the image has a digest in but no tag as "<none>" (pulled by digest).
+  for (const auto& [repo, digest] : digests) {
+    if (tagged.insert(repo).second) {
+      out.push_back(row(repo, "<none>"));
+    }
   }
   if (out.empty()) {
     out.push_back(row("<none>", "<none>"));
@@ -136,7 +161,11 @@ Json image_inspect_json(const engine::Image& img) {
     tags.push_back(engine::familiar_ref(r));
   }
   j["RepoTags"] = tags;
-  j["RepoDigests"] = Json::array();
+  Json digests = Json::array();
+  for (const auto& rd : img.repo_digests) {
+    digests.push_back(engine::familiar_ref(rd));
+  }
+  j["RepoDigests"] = digests;
   j["Parent"] = "";
   j["Comment"] = img.config.history.empty() ? "" : img.config.history.back().comment;
   j["Created"] = img.config.created;

@@ -141,6 +141,22 @@ TEST_F(Pull, OutputIsDockersAndTheDigestIsTheOneSkopeoSees) {
   EXPECT_EQ(lines.back(), reg->host() + "/busybox:latest");
   Json entry = sb().index_entry(reg->host() + "/busybox:latest", store);
   EXPECT_EQ(entry.value("digest", ""), digest) << "the store keeps the manifest byte for byte";
+
+  // docker's RepoDigests, and the DIGEST column of `images --digests`.
+  auto ins = berth_in(
+      store, {"image", "inspect", "-f", "{{json .RepoDigests}}", reg->host() + "/busybox"});
+  EXPECT_EQ(ins.out, "[\"" + reg->host() + "/busybox@" + digest + "\"]\n") << ins.describe();
+  auto rows = berth_in(store, {"images", "--digests", "--format", "{{.Repository}} {{.Digest}}"});
+  EXPECT_NE(rows.out.find(reg->host() + "/busybox " + digest + "\n"), std::string::npos)
+      << rows.describe();
+
+  // Pulled by digest into another store: no tag, but the repository and digest are listed.
+  std::string by_digest = sb().new_root("by-digest");
+  auto pulled = berth_in(by_digest, {"pull", reg->host() + "/busybox@" + digest});
+  ASSERT_TRUE(pulled.ok()) << pulled.describe();
+  rows = berth_in(by_digest,
+                  {"images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"});
+  EXPECT_EQ(rows.out, reg->host() + "/busybox <none> " + digest + "\n") << rows.describe();
 }
 
 TEST_F(Pull, PullingTwiceSaysTheImageIsUpToDate) {

@@ -183,11 +183,17 @@ TEST_F(Push, PushedImageIsPulledIntoAFreshStoreAndRuns) {
   std::string digest = pushed_digest(push.out, "v1");
   ASSERT_FALSE(digest.empty()) << push.out;
   EXPECT_EQ(reg->skopeo_digest("mybox:v1"), digest) << "skopeo sees the digest berth printed";
+  Json pushed = inspect(ref);
+  ASSERT_TRUE(pushed.is_object());
+  EXPECT_EQ(pushed["RepoDigests"], Json::array({reg->host() + "/mybox@" + digest}))
+      << "the pushed image has its digest in that repository";
 
   std::string fresh = sb().new_root("fresh");
   auto pull = berth_in(fresh, {"pull", ref});
   ASSERT_TRUE(pull.ok()) << pull.describe();
   EXPECT_NE(pull.out.find("Digest: " + digest), std::string::npos) << pull.out;
+  auto ins = berth_in(fresh, {"image", "inspect", "-f", "{{json .RepoDigests}}", ref});
+  EXPECT_EQ(ins.out, "[\"" + reg->host() + "/mybox@" + digest + "\"]\n") << ins.describe();
   auto run = berth_in(fresh, {"run", "--rm", ref, "echo", "pushed and pulled"});
   EXPECT_EQ(run.out, "pushed and pulled\n") << run.describe();
 }
