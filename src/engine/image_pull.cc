@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "oci/image_config.h"
 #include "oci/index.h"
 #include "oci/manifest.h"
@@ -366,18 +367,30 @@ Result<PullResult> pull(Engine& engine, const PullRequest& req, PullObserver* ob
     platform = BERTH_TRY(oci::Platform::parse(req.platform));
   }
   auto config = BERTH_TRY(registry::load_registry_config());
-  auto endpoint = registry::resolve_endpoint(ref, config);
-  registry::SessionOptions opts;
-  opts.credentials = BERTH_TRY(registry::credentials_for_host(endpoint.host));
+  auto endpoints = registry::pull_endpoints(ref, config);
   http::Client client;
-  registry::Session session(client, endpoint, registry::host_tls(endpoint.host, config), opts);
-  PullContext ctx{engine.store(), session, observer, platform, !req.platform.empty(), {}};
   auto lock = BERTH_TRY(engine.store().lock_shared());
-  PullResult out;
-  for (const auto& r : BERTH_TRY(references_to_pull(session, ref, req.all_tags))) {
-    out.images.push_back(BERTH_TRY(pull_one(ctx, r, req.concurrency)));
+  for (size_t i = 0;; ++i) {
+    const auto& endpoint = endpoints[i];
+    registry::SessionOptions opts;
+    opts.credentials = BERTH_TRY(registry::credentials_for_host(endpoint.host));
+    registry::Session session(client, endpoint, registry::host_tls(endpoint.host, config), opts);
+    PullContext ctx{engine.store(), session, observer, platform, !req.platform.empty(), {}};
+    auto pulled = [&]() -> Result<PullResult> {
+      PullResult out;
+      for (const auto& r : BERTH_TRY(references_to_pull(session, ref, req.all_tags))) {
+        out.images.push_back(BERTH_TRY(pull_one(ctx, r, req.concurrency)));
+      }
+      return out;
+    }();
+    // As docker's daemon: whatever goes wrong with a mirror, the next one (and in the end
+    // Docker Hub) is tried. What a mirror delivered stays in the store and is not fetched again.
+    if (pulled || i + 1 == endpoints.size()) {
+      return pulled;
+    }
+    log::info("pulling {} from mirror {}: {}; trying the next", ref.familiar(), endpoint.host,
+              pulled.error().str());
   }
-  return out;
 }
 
 }  // namespace

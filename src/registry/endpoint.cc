@@ -58,6 +58,50 @@ std::string config_dir() {
   return v != nullptr && *v != '\0' ? std::string(v) : std::string("/etc/berth");
 }
 
+namespace {
+
+// A list of strings under key, or Corrupt naming the file and the key.
+Result<std::vector<std::string>> string_list(const Json& j, const char* key,
+                                             std::string_view what) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end()) {
+    return out;
+  }
+  if (!it->is_array()) {
+    return fail(Code::kCorrupt, fmt::format("{}: {}: not an array", what, key));
+  }
+  for (const auto& v : *it) {
+    if (!v.is_string()) {
+      return fail(Code::kCorrupt, fmt::format("{}: {}: not a list of strings", what, key));
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+// docker's checks of a mirror: an http or https URL naming a host, with no path beyond "/".
+Result<void> check_mirror(std::string_view url, std::string_view what) {
+  std::string_view rest = url;
+  if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+  } else if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+  } else {
+    return fail(Code::kCorrupt,
+                fmt::format("{}: invalid mirror: unsupported scheme \"{}\" in \"{}\"", what,
+                            url.substr(0, url.find(':')), url));
+  }
+  auto slash = rest.find('/');
+  if (rest.empty() || slash == 0 || (slash != std::string_view::npos && slash + 1 < rest.size())) {
+    return fail(Code::kCorrupt,
+                fmt::format("{}: invalid mirror: path or host not allowed in \"{}\"", what, url));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<RegistryConfig> parse_registry_config(std::string_view text, std::string_view what) {
   RegistryConfig out;
   if (trim(text).empty()) {
@@ -67,17 +111,10 @@ Result<RegistryConfig> parse_registry_config(std::string_view text, std::string_
   if (!j.is_object()) {
     return fail(Code::kCorrupt, fmt::format("{}: not a JSON object", what));
   }
-  if (auto it = j.find("insecure-registries"); it != j.end()) {
-    if (!it->is_array()) {
-      return fail(Code::kCorrupt, fmt::format("{}: insecure-registries: not an array", what));
-    }
-    for (const auto& h : *it) {
-      if (!h.is_string()) {
-        return fail(Code::kCorrupt,
-                    fmt::format("{}: insecure-registries: not a list of strings", what));
-      }
-      out.insecure.push_back(h.get<std::string>());
-    }
+  out.insecure = BERTH_TRY(string_list(j, "insecure-registries", what));
+  out.mirrors = BERTH_TRY(string_list(j, "registry-mirrors", what));
+  for (const auto& m : out.mirrors) {
+    BERTH_CHECK(check_mirror(m, what));
   }
   return out;
 }
@@ -106,6 +143,21 @@ Endpoint resolve_endpoint(const oci::Reference& ref, const RegistryConfig& confi
   }
   e.insecure = is_insecure_host(e.host, config);
   return e;
+}
+
+std::vector<Endpoint> pull_endpoints(const oci::Reference& ref, const RegistryConfig& config) {
+  Endpoint hub = resolve_endpoint(ref, config);
+  std::vector<Endpoint> out;
+  if (hub.domain == kDockerHubDomain) {
+    for (const auto& url : config.mirrors) {
+      Endpoint m = hub;
+      m.host = host_of_server(url);
+      m.insecure = url.rfind("http://", 0) == 0 || is_insecure_host(m.host, config);
+      out.push_back(std::move(m));
+    }
+  }
+  out.push_back(std::move(hub));
+  return out;
 }
 
 std::string host_of_server(std::string_view server) {

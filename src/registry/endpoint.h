@@ -17,10 +17,12 @@ inline constexpr std::string_view kDockerHubHost = "registry-1.docker.io";
 inline constexpr std::string_view kDockerHubAuthKey = "https://index.docker.io/v1/";
 
 // berth's registry settings, from <config dir>/registries.json:
-//   {"insecure-registries": ["myregistry:5000", "10.0.0.0/8"]}
-// (the key docker's daemon.json uses); and the directories searched for certs.d/<host>/.
+//   {"insecure-registries": ["myregistry:5000", "10.0.0.0/8"],
+//    "registry-mirrors": ["https://mirror.example", "http://10.0.0.5:5000"]}
+// (the keys docker's daemon.json uses); and the directories searched for certs.d/<host>/.
 struct RegistryConfig {
   std::vector<std::string> insecure;   // hosts (host or host:port) allowed plain HTTP
+  std::vector<std::string> mirrors;    // docker.io pull-through mirrors, tried in order
   std::vector<std::string> cert_dirs;  // each holds <host>/ca.crt, *.crt, *.cert + *.key
 };
 
@@ -43,6 +45,11 @@ struct Endpoint {
 // The endpoint of a reference's repository. localhost, 127.0.0.0/8 and ::1 (any port) and the
 // configured insecure hosts may use plain HTTP, as docker allows.
 Endpoint resolve_endpoint(const oci::Reference& ref, const RegistryConfig& config);
+
+// Where to pull a reference from, in order: for docker.io, each configured mirror (same
+// repository path; plain HTTP when its URL says http:// or its host is insecure), then Docker
+// Hub itself; for any other registry, its one endpoint.
+std::vector<Endpoint> pull_endpoints(const oci::Reference& ref, const RegistryConfig& config);
 
 // The registry host for a server name given to login/logout ("docker.io", "", "index.docker.io",
 // "https://index.docker.io/v1/" → registry-1.docker.io; "https://host:5000/" → host:5000).

@@ -159,6 +159,35 @@ TEST_F(Pull, OutputIsDockersAndTheDigestIsTheOneSkopeoSees) {
   EXPECT_EQ(rows.out, reg->host() + "/busybox <none> " + digest + "\n") << rows.describe();
 }
 
+TEST_F(Pull, DockerHubImagesComeFromTheFirstMirrorThatAnswers) {
+  REGISTRY_OR_SKIP(reg);
+  ASSERT_TRUE(reg->push_from_store(sb().root(), std::string(kBusybox), "library/busybox:latest"));
+  std::string digest = reg->skopeo_digest("library/busybox:latest");
+  ASSERT_FALSE(digest.empty());
+  // The first mirror refuses connections; the second is the test's registry. Docker Hub itself
+  // is never reached: the second mirror has the image.
+  write_file(berth_config() + "/registries.json",
+             R"({"registry-mirrors": ["http://127.0.0.1:1", "http://)" + reg->host() + "\"]}");
+  std::string store = sb().new_root("fresh");
+  auto pull = berth_in(store, {"pull", "busybox"});
+  ASSERT_TRUE(pull.ok()) << pull.describe();
+  EXPECT_NE(pull.out.find("Digest: " + digest + "\n"), std::string::npos) << pull.out;
+  EXPECT_NE(pull.out.find("Status: Downloaded newer image for busybox:latest\n"), std::string::npos)
+      << pull.out;
+  auto ins = berth_in(store, {"image", "inspect", "-f", "{{json .RepoDigests}}", "busybox"});
+  EXPECT_EQ(ins.out, "[\"busybox@" + digest + "\"]\n") << ins.describe();
+  auto run = berth_in(store, {"run", "--rm", "--pull", "never", "busybox", "echo", "mirrored"});
+  EXPECT_EQ(run.out, "mirrored\n") << run.describe();
+
+  // A malformed mirror list is one line naming the file, and nothing is pulled.
+  write_file(berth_config() + "/registries.json", R"({"registry-mirrors": ["mirror.lan"]})");
+  std::string other = sb().new_root("other");
+  auto bad = berth_in(other, {"pull", "busybox"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.describe();
+  EXPECT_TRUE(is_one_line(bad.err)) << bad.describe();
+  EXPECT_NE(bad.err.find("registries.json"), std::string::npos) << bad.describe();
+}
+
 TEST_F(Pull, PullingTwiceSaysTheImageIsUpToDate) {
   REGISTRY_OR_SKIP(reg);
   std::string store = sb().new_root("fresh");

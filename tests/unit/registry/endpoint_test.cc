@@ -60,6 +60,42 @@ TEST(Endpoint, MalformedRegistryConfigIsRefusedNamingTheFile) {
   EXPECT_TRUE(parse_registry_config("", "r.json"));
 }
 
+TEST(Endpoint, DockerHubPullsGoThroughTheMirrorsFirstInOrder) {
+  auto cfg = parse_registry_config(
+      R"({"registry-mirrors": ["https://mirror.lan", "http://10.0.0.5:5000/"]})", "r.json");
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  auto ref = oci::Reference::parse("busybox:1.36");
+  ASSERT_TRUE(ref);
+  auto eps = pull_endpoints(*ref, *cfg);
+  ASSERT_EQ(eps.size(), 3u);
+  EXPECT_EQ(eps[0].host, "mirror.lan");
+  EXPECT_FALSE(eps[0].insecure);
+  EXPECT_EQ(eps[1].host, "10.0.0.5:5000");
+  EXPECT_TRUE(eps[1].insecure) << "an http:// mirror is spoken to in plain HTTP";
+  EXPECT_EQ(eps[2].host, "registry-1.docker.io");
+  for (const auto& e : eps) {
+    EXPECT_EQ(e.repository, "library/busybox");
+  }
+  auto other = oci::Reference::parse("quay.io/app/x:1");
+  ASSERT_TRUE(other);
+  auto one = pull_endpoints(*other, *cfg);
+  ASSERT_EQ(one.size(), 1u) << "mirrors are for docker.io only";
+  EXPECT_EQ(one[0].host, "quay.io");
+}
+
+TEST(Endpoint, MirrorsThatAreNotHttpUrlsOfAHostAreRefused) {
+  for (const char* bad :
+       {R"({"registry-mirrors": ["mirror.lan"]})", R"({"registry-mirrors": ["ftp://mirror.lan"]})",
+        R"({"registry-mirrors": ["https://mirror.lan/some/path"]})",
+        R"({"registry-mirrors": "https://mirror.lan"})"}) {
+    auto cfg = parse_registry_config(bad, "/etc/berth/registries.json");
+    ASSERT_FALSE(cfg) << bad;
+    EXPECT_NE(cfg.error().str().find("/etc/berth/registries.json: "), std::string::npos)
+        << cfg.error().str();
+    EXPECT_NE(cfg.error().str().find("mirror"), std::string::npos) << cfg.error().str();
+  }
+}
+
 TEST(Endpoint, ServerNamesOfLoginMapToHostsAndConfigKeys) {
   EXPECT_EQ(host_of_server(""), "registry-1.docker.io");
   EXPECT_EQ(host_of_server("docker.io"), "registry-1.docker.io");
