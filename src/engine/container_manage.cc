@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "base/command.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "engine/container_hooks.h"
@@ -185,43 +186,11 @@ namespace {
 // Runs argv and returns its stdout; stderr is passed on. Fails naming the program when it
 // cannot run or exits non-zero.
 Result<std::string> run_capture(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) {
-    return fail_errno("running ps");
+  auto r = BERTH_TRY(run_command(argv, "", true));
+  if (r.exit_code != 0) {
+    return fail(Code::kInternal, fmt::format("Error running ps: exit status {}", r.exit_code));
   }
-  UniqueFd rd(fds[0]), wr(fds[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    return fail_errno("running ps");
-  }
-  if (pid == 0) {
-    ::dup2(wr.get(), STDOUT_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  wr.reset();
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    auto n = read_some(rd.get(), buf, sizeof buf);
-    if (!n || *n == 0) {
-      break;
-    }
-    out.append(buf, *n);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return fail(Code::kInternal, fmt::format("Error running ps: exit status {}",
-                                             WIFEXITED(status) ? WEXITSTATUS(status) : 128));
-  }
-  return out;
+  return std::move(r.out);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "oci/reference.h"
 #include "registry/auth_config.h"
 #include "registry/blob_fetch.h"
+#include "registry/cred_helper.h"
 #include "registry/distribution.h"
 #include "registry/endpoint.h"
 #include "registry/manifest_fetch.h"
@@ -423,7 +424,14 @@ Result<std::string> registry_login(std::string_view server, const std::string& u
   std::string path = registry::docker_config_path();
   Json doc = BERTH_TRY(registry::read_docker_config(path));
   std::string key = registry::auth_key_of_server(server);
-  registry::set_credentials(doc, key, *opts.credentials);
+  if (auto helper = registry::credential_helper(doc, key)) {
+    // As docker: the password goes to the helper, config.json keeps an empty entry.
+    BERTH_CHECK(registry::helper_store(*helper, key, *opts.credentials));
+    registry::erase_credentials(doc, key);
+    doc["auths"][key] = Json::object();
+  } else {
+    registry::set_credentials(doc, key, *opts.credentials);
+  }
   BERTH_CHECK(registry::write_docker_config(path, doc));
   return key;
 }
@@ -433,6 +441,9 @@ Result<LogoutResult> registry_logout(std::string_view server) {
   Json doc = BERTH_TRY(registry::read_docker_config(path));
   LogoutResult out;
   out.key = registry::auth_key_of_server(server);
+  if (auto helper = registry::credential_helper(doc, out.key)) {
+    BERTH_CHECK(registry::helper_erase(*helper, out.key));
+  }
   out.removed = registry::erase_credentials(doc, out.key);
   if (out.removed) {
     BERTH_CHECK(registry::write_docker_config(path, doc));

@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "registry/cred_helper.h"
 #include "registry/endpoint.h"
 
 namespace berth::registry {
@@ -175,7 +176,11 @@ Result<void> write_docker_config(const std::string& path, const Json& config) {
 Result<std::optional<Credentials>> credentials_for_host(std::string_view host) {
   std::string path = docker_config_path();
   Json config = BERTH_TRY(read_docker_config(path));
-  return find_credentials(config, auth_key_of_server(host), path);
+  std::string key = auth_key_of_server(host);
+  if (auto helper = credential_helper(config, key)) {
+    return helper_get(*helper, key);
+  }
+  return find_credentials(config, key, path);
 }
 
 }  // namespace berth::registry

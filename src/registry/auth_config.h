@@ -2,8 +2,8 @@
 // ~/.docker/config.json), the file `docker login` writes, so berth and docker share logins:
 //   {"auths": {"https://index.docker.io/v1/": {"auth": "<base64 user:password>"},
 //              "myregistry:5000": {"auth": "…"}}}
-// Members berth does not use (credHelpers, credsStore, psFormat, …) are kept as they are.
-// Credential helpers and stores are not supported: such entries read as no credentials.
+// Members berth does not use (psFormat, …) are kept as they are. A registry whose key has a
+// credential helper (credHelpers, credsStore) keeps its password there (registry/cred_helper.h).
 #pragma once
 
 #include <optional>
@@ -46,8 +46,8 @@ bool erase_credentials(Json& config, std::string_view key);
 Result<Json> read_docker_config(const std::string& path);
 Result<void> write_docker_config(const std::string& path, const Json& config);
 
-// Credentials for a registry host from the config file at docker_config_path(); none when the
-// file or the entry is missing.
+// Credentials for a registry host from the config file at docker_config_path(), or from the
+// credential helper it names for the host; none when the file or the entry is missing.
 Result<std::optional<Credentials>> credentials_for_host(std::string_view host);
 
 }  // namespace berth::registry

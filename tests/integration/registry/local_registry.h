@@ -41,9 +41,10 @@ class RegistryTest : public BusyboxTest {
   std::string docker_config() { return sb().dir() + "/docker"; }
   std::string berth_config() { return sb().dir() + "/berth-config"; }
   ProcResult berth_in(const std::string& root, const std::vector<std::string>& args,
-                      const std::string& input = "") {
+                      const std::string& input = "", const std::vector<std::string>& env = {}) {
     RunOptions o;
     o.env = {"DOCKER_CONFIG=" + docker_config(), "BERTH_CONFIG_DIR=" + berth_config()};
+    o.env.insert(o.env.end(), env.begin(), env.end());
     o.input = input;
     return sb().berth_at(root, args, o);
   }

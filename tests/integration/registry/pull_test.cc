@@ -278,6 +278,60 @@ TEST_F(Pull, BasicAuthNeedsLoginAndLogoutForgetsIt) {
   EXPECT_EQ(again.exit_code, 1) << again.describe();
 }
 
+// docker's credential-helper protocol, kept in a directory of files: enough to see what berth
+// hands the helper and gets back (no helper from Debian runs without a desktop keyring or gpg).
+constexpr const char* kFileCredentialHelper = R"SH(#!/bin/sh
+dir=$(dirname "$0")/store
+mkdir -p "$dir"
+read -r input || true
+case "$1" in
+  store) key=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\([^"]*\)".*/\1/')
+         printf '%s' "$input" > "$dir/$(printf '%s' "$key" | tr '/:' '__')" ;;
+  get) f="$dir/$(printf '%s' "$input" | tr '/:' '__')"
+       if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  erase) rm -f "$dir/$(printf '%s' "$input" | tr '/:' '__')" ;;
+  *) exit 2 ;;
+esac
+)SH";
+
+TEST_F(Pull, CredentialHelperNamedByCredsStoreKeepsThePassword) {
+  RegistryOptions o;
+  o.user = "tester";
+  o.password = "s3cret";
+  REGISTRY_OR_SKIP(reg, o);
+  std::string bin = sb().dir() + "/helper-bin";
+  write_file(bin + "/docker-credential-berthtest", kFileCredentialHelper, 0755);
+  std::vector<std::string> env = {"PATH=" + bin + ":/usr/sbin:/usr/bin:/sbin:/bin"};
+  write_file(docker_config() + "/config.json", R"({"credsStore": "berthtest"})");
+  std::string store = sb().new_root("fresh");
+  std::string ref = reg->host() + "/busybox:latest";
+
+  auto login =
+      berth_in(store, {"login", "-u", "tester", "--password-stdin", reg->host()}, "s3cret\n", env);
+  ASSERT_TRUE(login.ok()) << login.describe();
+  Json config = parse_json(read_file(docker_config() + "/config.json"), "config.json");
+  EXPECT_EQ(config["auths"][reg->host()], Json::object()) << "no password in config.json";
+  EXPECT_EQ(config["credsStore"], "berthtest");
+  std::string kept = bin + "/store/" + std::regex_replace(reg->host(), std::regex("[:/]"), "_");
+  Json stored = parse_json(read_file(kept), "the helper's record");
+  EXPECT_EQ(stored,
+            (Json{{"ServerURL", reg->host()}, {"Username", "tester"}, {"Secret", "s3cret"}}));
+
+  auto pull = berth_in(store, {"pull", ref}, "", env);
+  ASSERT_TRUE(pull.ok()) << "the credentials come from the helper: " << pull.describe();
+
+  auto logout = berth_in(store, {"logout", reg->host()}, "", env);
+  ASSERT_TRUE(logout.ok()) << logout.describe();
+  EXPECT_FALSE(path_exists(kept)) << "logout erases the helper's copy";
+  expect_one_line_failure(berth_in(sb().new_root("other"), {"pull", ref}, "", env), "401");
+
+  // A helper that is not installed is one line naming it.
+  write_file(docker_config() + "/config.json",
+             R"({"credHelpers": {")" + reg->host() + R"(": "missing"}})");
+  expect_one_line_failure(berth_in(sb().new_root("third"), {"pull", ref}, "", env),
+                          "docker-credential-missing");
+}
+
 TEST_F(Pull, CutTransferIsResumedFromItsLastByteByTheNextPull) {
   REGISTRY_OR_SKIP(reg);
   Json manifest = reg->raw_manifest("busybox:latest");
