@@ -113,7 +113,22 @@ Result<void> Engine::kill_container(std::string_view name_or_id, int signal) {
   }
   ContainerStore cs(options_.root, options_.runroot);
   mark_stopped_by_user(cs, c.id);
-  return signal_process(init.get(), signal);
+  BERTH_CHECK(signal_process(init.get(), signal));
+  // docker's daemon resumes a paused container after sending SIGKILL or its stop signal (any
+  // signal when none is configured), so that the signal is delivered and it can exit.
+  bool stop_signal = signal == SIGKILL || c.config.stop_signal.empty() ||
+                     parse_signal(c.config.stop_signal).value_or(-1) == signal;
+  if (c.state.status == "paused" && stop_signal) {
+    auto lock = BERTH_TRY(cs.lock(c.id));
+    auto s = BERTH_TRY(cs.read_state(c.id));
+    if (s.status == "paused") {
+      auto cg = BERTH_TRY_CTX(sys::Cgroup::open(cs.cgroup_path(c.id)), "unpausing " + c.id);
+      BERTH_CHECK(cg.thaw());
+      s.status = "running";
+      BERTH_CHECK(cs.write_state(c.id, s));
+    }
+  }
+  return {};
 }
 
 Result<void> Engine::stop_container(std::string_view name_or_id, std::optional<int> timeout,

@@ -88,6 +88,27 @@ TEST_F(Pause, AStoppedContainerCannotBePaused) {
   expect_daemon_error(berth({"pause", "nosuch"}), "No such container: nosuch");
 }
 
+TEST_F(Pause, KillEndsAPausedContainerAsDockerDoes) {
+  ASSERT_FALSE(sleeper("pk").empty());
+  berth_ok({"pause", "pk"});
+  EXPECT_EQ(berth_ok({"kill", "pk"}).out, "pk\n");
+  EXPECT_EQ(wait_exit("pk"), 137) << "SIGKILL reaches the frozen process: it is thawed";
+  EXPECT_EQ(status_of("pk"), "exited");
+
+  // Without a configured stop signal any signal resumes it (docker's rule). As PID 1 without a
+  // handler, sleep ignores SIGUSR1 and runs on.
+  ASSERT_FALSE(sleeper("pu").empty());
+  berth_ok({"pause", "pu"});
+  berth_ok({"kill", "-s", "USR1", "pu"});
+  EXPECT_EQ(status_of("pu"), "running");
+  // With one, another signal leaves it paused.
+  ASSERT_FALSE(
+      run_detached({"--name", "ps", "--stop-signal", "TERM"}, {"sleep", "30"}, "busybox").empty());
+  berth_ok({"pause", "ps"});
+  berth_ok({"kill", "-s", "USR1", "ps"});
+  EXPECT_EQ(status_of("ps"), "paused");
+}
+
 TEST_F(Pause, APausedContainerCanBeRemovedByForce) {
   ASSERT_FALSE(sleeper("pp").empty());
   berth_ok({"pause", "pp"});
