@@ -93,7 +93,8 @@ struct HostConfig {
   int64_t memory = 0;     // bytes; 0 unset
   int64_t nano_cpus = 0;  // --cpus × 1e9
   int64_t cpu_period = 0, cpu_quota = 0;
-  int64_t memory_swap = 0;  // 0 unset, -1 unlimited
+  int64_t memory_swap = 0;         // 0 unset, -1 unlimited
+  int64_t memory_reservation = 0;  // bytes; 0 unset
   std::optional<int64_t> pids_limit;
   std::vector<UlimitSpec> ulimits;
   std::vector<MountSpec> mounts;                          // --mount

@@ -170,6 +170,7 @@ Json host_config_json(const HostConfig& h) {
   j["CpuPeriod"] = h.cpu_period;
   j["CpuQuota"] = h.cpu_quota;
   j["MemorySwap"] = h.memory_swap;
+  j["MemoryReservation"] = h.memory_reservation;
   j["PidsLimit"] = h.pids_limit ? Json(*h.pids_limit) : Json(nullptr);
   for (const auto& u : h.ulimits) {
     j["Ulimits"].push_back(Json{{"Name", u.name}, {"Hard", u.hard}, {"Soft", u.soft}});
@@ -404,6 +405,7 @@ Result<HostConfig> read_host_config(const Json& j) {
   BERTH_CHECK(read_int(j, "CpuPeriod", h.cpu_period));
   BERTH_CHECK(read_int(j, "CpuQuota", h.cpu_quota));
   BERTH_CHECK(read_int(j, "MemorySwap", h.memory_swap));
+  BERTH_CHECK(read_int(j, "MemoryReservation", h.memory_reservation));
   if (auto it = j.find("PidsLimit"); it != j.end() && !it->is_null()) {
     int64_t limit = 0;
     BERTH_CHECK(read_int(j, "PidsLimit", limit));

@@ -58,6 +58,9 @@ sys::CgroupLimits cgroup_limits(const HostConfig& hc) {
   if (hc.memory_swap != 0) {
     l.memory_swap = hc.memory_swap;
   }
+  if (hc.memory_reservation != 0) {
+    l.memory_reservation = hc.memory_reservation;
+  }
   if (hc.nano_cpus != 0) {
     l.cpu_period = 100000;
     l.cpu_quota = hc.nano_cpus / 10000;  // µs per 100 ms period

@@ -332,7 +332,8 @@ Result<void> Cgroup::apply_memory(const CgroupLimits& limits, bool default_swap)
   CgroupLimits l;
   l.memory = nonzero(limits.memory);
   l.memory_swap = nonzero(limits.memory_swap);
-  if (!l.memory && !l.memory_swap) {
+  l.memory_reservation = nonzero(limits.memory_reservation);
+  if (!l.memory && !l.memory_swap && !l.memory_reservation) {
     return {};
   }
   const Dir* d = controller_dir("memory");

@@ -52,6 +52,9 @@ std::string_view cgroup_layout_name(CgroupLayout layout);  // "unified", "legacy
 struct CgroupLimits {
   std::optional<int64_t> memory;       // bytes (--memory); -1 = unlimited; 0 = unset
   std::optional<int64_t> memory_swap;  // --memory-swap: memory+swap total; -1 = unlimited; 0 unset
+  // --memory-reservation: the soft limit reclaim pushes the cgroup towards under memory
+  // pressure (v1 memory.soft_limit_in_bytes, v2 memory.low); 0 = unset
+  std::optional<int64_t> memory_reservation;
   std::optional<int64_t> cpu_quota;    // µs per period (--cpus 1.5 → 150000); -1 = unlimited
   std::optional<int64_t> cpu_period;   // µs; 100000 when a quota is given without a period
   std::optional<uint64_t> cpu_shares;  // v1 cpu.shares; on v2 mapped to cpu.weight; 0 = unset

@@ -42,6 +42,9 @@ Result<std::vector<FileWrite>> plan_v1_memory(const CgroupLimits& limits,
   } else if (swap) {
     out = {swap_write};
   }
+  if (auto soft = nonzero(limits.memory_reservation)) {
+    out.push_back({"memory.soft_limit_in_bytes", std::to_string(*soft)});
+  }
   return out;
 }
 

@@ -82,6 +82,9 @@ Result<std::vector<FileWrite>> plan_v2_memory(const CgroupLimits& limits,
       out.push_back({"memory.swap.max", std::to_string(*swap - memory)});
     }
   }
+  if (auto soft = nonzero(limits.memory_reservation)) {
+    out.push_back({"memory.low", std::to_string(*soft)});
+  }
   return out;
 }
 

@@ -279,7 +279,7 @@ Result<void> resources(const RunFlags& f, const RunEnvironment& env, HostConfig&
         raw, 0, [&](const std::string& v) { return engine::parse_bytes(v, flag); });
   };
   h.memory = BERTH_TRY(bytes(f.memory, "-m, --memory"));
-  int64_t reservation = BERTH_TRY(bytes(f.memory_reservation, "--memory-reservation"));
+  h.memory_reservation = BERTH_TRY(bytes(f.memory_reservation, "--memory-reservation"));
   h.memory_swap = BERTH_TRY(optional_value<int64_t>(
       f.memory_swap, 0, [](const std::string& v) { return engine::parse_memory_swap(v); }));
   h.nano_cpus = BERTH_TRY(optional_value<int64_t>(
@@ -296,7 +296,7 @@ Result<void> resources(const RunFlags& f, const RunEnvironment& env, HostConfig&
     h.pids_limit = pids > 0 ? std::optional<int64_t>(pids) : std::nullopt;  // <= 0: unlimited
   }
   h.ulimits = BERTH_TRY(engine::parse_ulimit_flags(f.ulimits));
-  BERTH_CHECK(check_memory(h, reservation));
+  BERTH_CHECK(check_memory(h, h.memory_reservation));
   return check_cpu(h, env.online_cpus);
 }
 

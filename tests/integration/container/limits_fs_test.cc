@@ -32,6 +32,30 @@ TEST_F(Limits, AContainerUnderItsMemoryLimitIsNotOomKilled) {
   EXPECT_EQ(ins["State"]["OOMKilled"], false);
 }
 
+TEST_F(Limits, AMemoryReservationIsTheCgroupsSoftLimit) {
+  std::string id =
+      run_detached({"--name", "soft", "--memory-reservation", "48m"}, {"sleep", "30"}, "busybox");
+  ASSERT_FALSE(id.empty());
+  Json ins = inspect_container("soft");
+  ASSERT_TRUE(ins.is_object());
+  EXPECT_EQ(ins["HostConfig"]["MemoryReservation"], 48 * 1024 * 1024);
+  // The memory controller of this machine is v1 (hybrid) or v2: one of the two files says it.
+  std::string want = std::to_string(48 * 1024 * 1024);
+  bool found = false;
+  for (const auto& dir : host_trace(id).cgroups) {
+    for (const char* file : {"/memory.soft_limit_in_bytes", "/memory.low"}) {
+      if (path_exists(dir + file)) {
+        EXPECT_EQ(read_file(dir + file), want + "\n") << dir << file;
+        found = true;
+      }
+    }
+  }
+  EXPECT_TRUE(found) << "no memory cgroup of the container was found";
+  auto bad = run({"--memory-reservation", "1m", "busybox", "true"});
+  EXPECT_EQ(bad.exit_code, 125) << bad.describe();
+  EXPECT_NE(bad.err.find("Minimum memory reservation allowed is 6MB"), std::string::npos);
+}
+
 TEST_F(Limits, APidsLimitStopsAForkBombWithEagain) {
   auto r = run({"--rm", "--pids-limit", "20", "probe:latest", "/probe", "forkbomb", "100"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();

@@ -206,6 +206,18 @@ TEST(CgroupPlan, V1MemoryRaisesTheSwapTotalFirstWhenGrowing) {
                                            {"memory.limit_in_bytes", "67108864"}}));
 }
 
+TEST(CgroupPlan, MemoryReservationIsTheSoftLimitOnV1AndMemoryLowOnV2) {
+  CgroupLimits l;
+  l.memory = 64 << 20;
+  l.memory_reservation = 32 << 20;
+  auto v1 = cgroup_detail::plan_v1_memory(l, cgroup_detail::kV1Unlimited, true);
+  ASSERT_TRUE(v1) << v1.error().str();
+  EXPECT_EQ(v1->back(), (FileWrite{"memory.soft_limit_in_bytes", "33554432"}));
+  auto v2 = cgroup_detail::plan_v2_memory(l, -1, true);
+  ASSERT_TRUE(v2) << v2.error().str();
+  EXPECT_EQ(*v2, (std::vector<FileWrite>{{"memory.max", "67108864"}, {"memory.low", "33554432"}}));
+}
+
 TEST(CgroupPlan, V1MemoryLowersMemoryFirstWhenShrinking) {
   CgroupLimits l;
   l.memory = 8 << 20;
