@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,18 @@ Result<Pipe> make_pipe() {
   if (::pipe2(fds, O_CLOEXEC) < 0) {
     return fail_errno("making a pipe");
   }
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The child's stdin is a socket, so that writing to a child that stopped reading fails with
+// EPIPE (MSG_NOSIGNAL) instead of raising SIGPIPE in a process that may not ignore it.
+Result<Pipe> make_stdin_channel() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+    return fail_errno("making a socket pair");
+  }
+  ::shutdown(fds[0], SHUT_WR);
+  ::shutdown(fds[1], SHUT_RD);
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
@@ -52,7 +65,8 @@ void pump(UniqueFd& in, std::string_view input, UniqueFd& out, UniqueFd& err, Co
       return;
     }
     if (in && p[0].revents != 0) {
-      ssize_t n = ::write(in.get(), input.data() + written, input.size() - written);
+      ssize_t n = ::send(in.get(), input.data() + written, input.size() - written,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         written += static_cast<size_t>(n);
       }
@@ -82,13 +96,12 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv, std::str
   if (argv.empty()) {
     return fail(Code::kInvalidArgument, what);
   }
-  auto in = BERTH_TRY_CTX(make_pipe(), what);
+  auto in = BERTH_TRY_CTX(make_stdin_channel(), what);
   auto out = BERTH_TRY_CTX(make_pipe(), what);
   Pipe err;
   if (!pass_stderr) {
     err = BERTH_TRY_CTX(make_pipe(), what);
   }
-  ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
   pid_t pid = ::fork();
   if (pid < 0) {
     return fail_errno(what);
