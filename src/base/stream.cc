@@ -20,7 +20,9 @@ Result<size_t> StringReader::read(void* buf, size_t len) {
 
 Result<size_t> HashingReader::read(void* buf, size_t len) {
   size_t n = BERTH_TRY(inner_->read(buf, len));
-  hash_.update(buf, n);
+  if (hashing_) {
+    hash_.update(buf, n);
+  }
   count_ += static_cast<int64_t>(n);
   return n;
 }

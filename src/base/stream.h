@@ -73,13 +73,15 @@ class StringWriter : public Writer {
 // Passes another reader through while hashing and counting what went by.
 class HashingReader : public Reader {
  public:
-  explicit HashingReader(Reader* inner) : inner_(inner) {}
+  // With hash false it only counts (hex() is then the hash of nothing).
+  explicit HashingReader(Reader* inner, bool hash = true) : inner_(inner), hashing_(hash) {}
   Result<size_t> read(void* buf, size_t len) override;
   std::string hex() const { return hash_.hex(); }
   int64_t count() const { return count_; }
 
  private:
   Reader* inner_;
+  bool hashing_;
   Sha256 hash_;
   int64_t count_ = 0;
 };

@@ -7,7 +7,6 @@
 // nothing names it), and so do its partial downloads under ingest/, which the next pull resumes.
 #include "engine/image_pull.h"
 
-#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -120,32 +119,41 @@ class LayerPipeline {
   std::vector<LayerJob> jobs_;
   int threads_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<size_t> todo_;  // jobs to download
-  std::deque<size_t> done_;  // downloaded, to apply
+  std::deque<size_t> todo_;  // jobs not started
   std::optional<Error> error_;
   bool stop_ = false;
-  int running_ = 0;
   int64_t transferred_ = 0, resumed_ = 0;
 };
 
+// Each worker downloads a layer and applies it at once: layers apply in any order (each is
+// unpacked on its own), so downloads and unpacking spread over every core.
 void LayerPipeline::worker() {
   while (true) {
     size_t i;
     {
-      std::unique_lock<std::mutex> g(mu_);
+      std::lock_guard<std::mutex> g(mu_);
       if (stop_ || todo_.empty()) {
-        --running_;
-        cv_.notify_all();
         return;
       }
       i = todo_.front();
       todo_.pop_front();
     }
     const LayerJob& job = jobs_[i];
-    auto r = fetch_to_store(ctx_, job.blob, [&](int64_t have, int64_t total) {
-      ctx_.report([&](PullObserver& o) { o.progress(job.short_id, have, total); });
-    });
+    registry::FetchResult fetched;
+    Result<void> r;
+    if (job.need_blob) {
+      auto f = fetch_to_store(ctx_, job.blob, [&](int64_t have, int64_t total) {
+        ctx_.report([&](PullObserver& o) { o.progress(job.short_id, have, total); });
+      });
+      if (f) {
+        fetched = std::move(*f);
+      } else {
+        r = tl::unexpected(std::move(f.error()));
+      }
+    }
+    if (r) {
+      r = apply(job);
+    }
     std::lock_guard<std::mutex> g(mu_);
     if (!r) {
       if (!error_) {
@@ -153,11 +161,9 @@ void LayerPipeline::worker() {
       }
       stop_ = true;
     } else {
-      transferred_ += r->transferred;
-      resumed_ += r->resumed_from;
-      done_.push_back(i);
+      transferred_ += fetched.transferred;
+      resumed_ += fetched.resumed_from;
     }
-    cv_.notify_all();
   }
 }
 
@@ -166,7 +172,7 @@ Result<void> LayerPipeline::apply(const LayerJob& job) {
   if (job.need_layer && !ctx_.store.layers().has(job.diff_id)) {
     auto fd = BERTH_TRY(ctx_.store.blobs().open(job.blob.digest));
     FdReader in(fd.get());
-    store::IngestOptions opts{job.diff_id, job.blob.digest, false};
+    store::IngestOptions opts{job.diff_id, job.blob.digest, false, true};
     BERTH_CHECK(store::ingest_layer(ctx_.store, in, "layer " + job.blob.digest.str(), opts));
   }
   ctx_.report([&](PullObserver& o) { o.layer(job.short_id, "Pull complete"); });
@@ -175,33 +181,12 @@ Result<void> LayerPipeline::apply(const LayerJob& job) {
 
 Result<void> LayerPipeline::run(int64_t& transferred, int64_t& resumed) {
   for (size_t i = 0; i < jobs_.size(); ++i) {
-    if (jobs_[i].need_blob) {
-      todo_.push_back(i);
-    } else {
-      done_.push_back(i);
-    }
+    todo_.push_back(i);
   }
   std::vector<std::thread> pool;
-  running_ = std::min<int>(threads_, static_cast<int>(todo_.size()));
-  for (int t = 0; t < running_; ++t) {
+  int n = std::min<int>(threads_, static_cast<int>(todo_.size()));
+  for (int t = 0; t < n; ++t) {
     pool.emplace_back([this] { worker(); });
-  }
-  Result<void> result;
-  while (true) {
-    std::unique_lock<std::mutex> g(mu_);
-    cv_.wait(g, [&] { return !done_.empty() || running_ == 0 || error_; });
-    if (error_ || done_.empty()) {
-      break;
-    }
-    size_t i = done_.front();
-    done_.pop_front();
-    g.unlock();
-    result = apply(jobs_[i]);  // layers apply in any order: each is unpacked on its own
-    if (!result) {
-      std::lock_guard<std::mutex> g2(mu_);
-      stop_ = true;
-      break;
-    }
   }
   for (auto& t : pool) {
     t.join();
@@ -211,7 +196,7 @@ Result<void> LayerPipeline::run(int64_t& transferred, int64_t& resumed) {
   if (error_) {
     return tl::unexpected(std::move(*error_));
   }
-  return result;
+  return {};
 }
 
 // ---- one image ----

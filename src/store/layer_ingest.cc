@@ -29,7 +29,8 @@ Result<void> check(const oci::Digest& got, const std::optional<oci::Digest>& wan
 Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_view what,
                                    const IngestOptions& options) {
   auto ctx = [&](Error e) { return tl::unexpected(std::move(e).context(std::string(what))); };
-  HashingReader raw_hash(&raw);
+  bool raw_verified = options.raw_verified && options.raw_digest;
+  HashingReader raw_hash(&raw, !raw_verified);
   auto tar = open_decompressing(&raw_hash);
   if (!tar) {
     return ctx(std::move(tar.error()));
@@ -68,8 +69,10 @@ Result<IngestedLayer> ingest_layer(const Store& store, Reader& raw, std::string_
   if (auto r = drain(raw_hash); !r) {
     return ctx(std::move(r.error()));
   }
-  IngestedLayer out{oci::Digest::from_sha256_hex(tar_hash.hex()), tar_hash.count(),
-                    oci::Digest::from_sha256_hex(raw_hash.hex()), raw_hash.count()};
+  IngestedLayer out{
+      oci::Digest::from_sha256_hex(tar_hash.hex()), tar_hash.count(),
+      raw_verified ? *options.raw_digest : oci::Digest::from_sha256_hex(raw_hash.hex()),
+      raw_hash.count()};
   if (auto r = check(out.diff_id, options.diff_id, "layer diff ID"); !r) {
     return ctx(std::move(r.error()));
   }

@@ -27,6 +27,9 @@ struct IngestOptions {
   // Keep the uncompressed tar as a blob. Off when the manifest names the raw (compressed) blob,
   // which the caller keeps, or when the raw blob is that very tar, stored already.
   bool store_tar = true;
+  // raw is read from the store's blob of raw_digest, verified when it was stored: not hashed
+  // again (the result's raw_digest is raw_digest).
+  bool raw_verified = false;
 };
 
 // Reads `raw` to its end. On success the tar blob (when asked for) and the applied layer are
