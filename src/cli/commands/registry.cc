@@ -52,6 +52,8 @@ class PullPrinter : public engine::PullObserver {
   struct LayerLine {
     std::string id;
     std::chrono::steady_clock::time_point shown;
+    std::chrono::steady_clock::time_point started;  // of its download, at the first progress
+    int64_t started_at = -1;                        // bytes it had then (a resumed part)
   };
   void set_layer_line(std::string_view id, const std::string& text);
   void out(const std::string& text) const { (void)write_all(fd_, text.data(), text.size()); }
@@ -79,6 +81,8 @@ void PullPrinter::set_layer_line(std::string_view id, const std::string& text) {
   out(fmt::format("\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, text, up));
 }
 
+// "abc123: Downloading [=====>    ]  12.3MB/50MB  24.5MB/s  2 seconds left": docker's bar and
+// byte counts, with the speed of this run's download and the time left at that speed.
 void PullPrinter::progress(std::string_view short_id, int64_t have, int64_t total) {
   if (!tty_ || total <= 0) {
     return;
@@ -86,6 +90,10 @@ void PullPrinter::progress(std::string_view short_id, int64_t have, int64_t tota
   auto it = std::find_if(layers_.begin(), layers_.end(),
                          [&](const LayerLine& l) { return l.id == short_id; });
   auto now = std::chrono::steady_clock::now();
+  if (it != layers_.end() && it->started_at < 0) {
+    it->started = now;
+    it->started_at = have;
+  }
   if (it == layers_.end() || (have < total && now - it->shown < std::chrono::milliseconds(100))) {
     return;  // a terminal needs no more than ten updates a second
   }
@@ -94,9 +102,19 @@ void PullPrinter::progress(std::string_view short_id, int64_t have, int64_t tota
   int done = static_cast<int>(kWidth * have / total);
   std::string bar = std::string(static_cast<size_t>(done), '=') + (done < kWidth ? ">" : "") +
                     std::string(static_cast<size_t>(std::max(0, kWidth - done - 1)), ' ');
-  set_layer_line(short_id, fmt::format("{}: Downloading [{}]  {}/{}", short_id, bar,
-                                       human_size(static_cast<double>(have)),
-                                       human_size(static_cast<double>(total))));
+  std::string text =
+      fmt::format("{}: Downloading [{}]  {}/{}", short_id, bar,
+                  human_size(static_cast<double>(have)), human_size(static_cast<double>(total)));
+  double secs = std::chrono::duration<double>(now - it->started).count();
+  if (secs > 0 && have > it->started_at) {
+    double rate = static_cast<double>(have - it->started_at) / secs;
+    text += fmt::format("  {}/s", human_size(rate));
+    if (have < total) {
+      auto left = static_cast<int64_t>(static_cast<double>(total - have) / rate);
+      text += fmt::format("  {} left", human_duration(left));
+    }
+  }
+  set_layer_line(short_id, text);
 }
 
 struct PullFlags {

@@ -188,6 +188,23 @@ TEST_F(Pull, DockerHubImagesComeFromTheFirstMirrorThatAnswers) {
   EXPECT_NE(bad.err.find("registries.json"), std::string::npos) << bad.describe();
 }
 
+TEST_F(Pull, OnATerminalEachLayerShowsItsBarBytesAndSpeed) {
+  REGISTRY_OR_SKIP(reg);
+  if (::access("/usr/bin/script", X_OK) != 0) {
+    FAIL() << "script(1) from bsdutils is needed to give berth a terminal";
+  }
+  std::string store = sb().new_root("fresh");
+  std::string cmd = "DOCKER_CONFIG=" + docker_config() + " BERTH_CONFIG_DIR=" + berth_config() +
+                    " " + berth_binary() + " --root " + store + " pull " + reg->host() +
+                    "/busybox:latest";
+  ProcResult r = run_process({"/usr/bin/script", "-qec", cmd, "/dev/null"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::regex bar(R"(Downloading \[=+\]  [0-9.]+[kMG]?B/[0-9.]+[kMG]?B  [0-9.]+[kMG]?B/s)");
+  EXPECT_TRUE(std::regex_search(r.out, bar)) << r.out;
+  EXPECT_NE(r.out.find("\x1b[2K"), std::string::npos) << "lines are rewritten in place";
+  EXPECT_NE(r.out.find("Pull complete"), std::string::npos) << r.out;
+}
+
 TEST_F(Pull, PullingTwiceSaysTheImageIsUpToDate) {
   REGISTRY_OR_SKIP(reg);
   std::string store = sb().new_root("fresh");
