@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark tools
   skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates docker-registry curl openssl
+  crun runc
   apache2-utils
 )
 
