@@ -21,6 +21,7 @@
 #include "runtime/rootfs.h"
 #include "store/layer_apply.h"
 #include "store/layer_diff.h"
+#include "sys/mounts.h"
 #include "sys/openat2.h"
 
 namespace berth::engine {
@@ -54,7 +55,7 @@ class RootfsView {
 
  private:
   Result<void> mount_stopped(const ContainerStore& cs, const Container& c,
-                             const std::string& runroot);
+                             const std::string& runroot, bool with_mounts);
 
   std::optional<sys::FileLock> lock_;
   std::string mount_;
@@ -68,7 +69,7 @@ Result<std::unique_ptr<RootfsView>> RootfsView::open(const ContainerStore& cs, c
     v->lock_ = BERTH_TRY(cs.lock(c.id));
     auto s = truthful_state(BERTH_TRY(cs.read_state(c.id)));
     if (!is_active(s)) {
-      BERTH_CHECK(v->mount_stopped(cs, c, runroot));
+      BERTH_CHECK(v->mount_stopped(cs, c, runroot, with_mounts));
       return v;
     }
     v->lock_.reset();  // it started meanwhile: its monitor needs the lock
@@ -88,8 +89,25 @@ Result<std::unique_ptr<RootfsView>> RootfsView::open(const ContainerStore& cs, c
   return v;
 }
 
+// The container's volumes and binds on its root at point, as docker's cp mounts them for a
+// stopped container (tmpfs mounts have no content to copy to). Mount points that do not exist
+// yet are made, as its start would make them.
+Result<void> mount_volumes(const Container& c, const std::string& point) {
+  sys::MountPlan plan(point);
+  for (const auto& m : c.mounts) {  // sorted by destination: parents first
+    if (m.type == "bind" || m.type == "volume") {
+      BERTH_CHECK(plan.bind(m.source, m.destination, /*recursive=*/true, !m.rw));
+    }
+  }
+  sys::MountFailure failure;
+  if (sys::apply_mount_plan(plan, &failure) != 0) {
+    return fail(Code::kUnavailable, sys::describe_failure(plan, failure));
+  }
+  return {};
+}
+
 Result<void> RootfsView::mount_stopped(const ContainerStore& cs, const Container& c,
-                                       const std::string& runroot) {
+                                       const std::string& runroot, bool with_mounts) {
   std::string base = runroot + "/mounts";
   BERTH_CHECK(mkdir_p(base, 0700));
   std::string point = base + "/" + c.id.substr(0, 12) + "-" + random_hex(8);
@@ -98,7 +116,10 @@ Result<void> RootfsView::mount_stopped(const ContainerStore& cs, const Container
     ::rmdir(point.c_str());
     return r;
   }
-  mount_ = point;
+  mount_ = point;  // from here the destructor unmounts the whole tree
+  if (with_mounts) {
+    BERTH_CHECK(mount_volumes(c, point));
+  }
   root_ = BERTH_TRY(open_dir(point));
   return {};
 }

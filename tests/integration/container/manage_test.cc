@@ -302,6 +302,27 @@ TEST_F(Copy, ARunningContainersOwnMountsAreUsed) {
   EXPECT_EQ(read_file(sb().work("back")), "mounted\n");
 }
 
+// A stopped container is copied into as docker does it: its volumes and binds are mounted for
+// the copy, so the files land in the volume (and a read-only bind refuses them).
+TEST_F(Copy, AStoppedContainersVolumesAndBindsAreUsed) {
+  std::string host_dir = sb().work("bound");
+  ASSERT_EQ(::mkdir(host_dir.c_str(), 0755), 0);
+  auto created = berth({"create", "--name", "sv", "-v", "vol2:/data", "-v", host_dir + ":/ro:ro",
+                        "busybox", "cat", "/data/g"});
+  ASSERT_TRUE(created.ok()) << created.describe();
+  std::string src = sb().work("in.txt");
+  write_file(src, "into the volume\n");
+  berth_ok({"cp", src, "sv:/data/g"});
+  EXPECT_EQ(berth_ok({"start", "-a", "sv"}).out, "into the volume\n");
+  auto other = run({"--rm", "-v", "vol2:/v", "busybox", "cat", "/v/g"});
+  EXPECT_EQ(other.out, "into the volume\n") << "the file is in the volume itself";
+  auto ro = berth({"cp", src, "sv:/ro/"});
+  EXPECT_NE(ro.exit_code, 0) << ro.describe();
+  EXPECT_FALSE(path_exists(host_dir + "/in.txt"));
+  EXPECT_TRUE(host_trace(created.out.substr(0, 64)).mounts.empty())
+      << "the copy's mounts are gone: " << host_trace(created.out.substr(0, 64)).describe();
+}
+
 TEST_F(Copy, SymlinksInTheContainerCannotReachTheHost) {
   ASSERT_FALSE(run_detached({"--name", "cc"},
                             {"sh", "-c", "ln -s /../../../../.. /tmp/up; sleep 30"}, "busybox")
