@@ -78,8 +78,8 @@ Result<store::Compression> stored_compression(const store::Store& store, const o
 
 registry::BlobSource fd_source(const oci::Digest& digest, int64_t size, int fd) {
   return registry::BlobSource{
-      digest, size, [fd](int64_t offset, size_t len) -> Result<std::string> {
-        std::string buf(len, '\0');
+      digest, size, [fd](int64_t offset, size_t len, std::string& buf) -> Result<void> {
+        buf.resize(len);
         size_t got = 0;
         while (got < len) {
           ssize_t n = ::pread(fd, buf.data() + got, len - got, offset + static_cast<int64_t>(got));
@@ -92,7 +92,7 @@ registry::BlobSource fd_source(const oci::Digest& digest, int64_t size, int fd) 
           }
           got += static_cast<size_t>(n);
         }
-        return buf;
+        return {};
       }};
 }
 

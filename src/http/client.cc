@@ -209,8 +209,9 @@ void Client::Impl::configure(CURL* e, const Request& req, curl_slist* headers, T
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
   if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, req.body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    const std::string& body = req.body_ref != nullptr ? *req.body_ref : req.body;
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   if (req.range_from) {
     curl_easy_setopt(e, CURLOPT_RANGE, fmt::format("{}-", *req.range_from).c_str());

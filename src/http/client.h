@@ -47,8 +47,11 @@ struct TlsOptions {
 struct Request {
   std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH, DELETE
   std::string url;
-  std::vector<std::string> headers;   // "Name: value"
-  std::string body;                   // sent for POST, PUT and PATCH
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent for POST, PUT and PATCH
+  // When set, sent instead of body without a copy: a buffer the caller reuses (a 32 MiB upload
+  // chunk); it must outlive the request.
+  const std::string* body_ref = nullptr;
   std::optional<int64_t> range_from;  // asks for bytes from this offset on ("Range: bytes=N-")
   bool follow_redirects = true;       // up to 10; Authorization is not sent to another host
   TlsOptions tls;

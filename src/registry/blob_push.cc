@@ -112,7 +112,8 @@ Result<void> with_retries(Session& s, UploadResult& out, Step step, Recover reco
 
 Result<UploadResult> upload_monolithic(Session& s, const BlobSource& src, const UploadOptions& o) {
   UploadResult out;
-  std::string body = BERTH_TRY(src.read(0, static_cast<size_t>(src.size)));
+  std::string body;
+  BERTH_CHECK(src.read(0, static_cast<size_t>(src.size), body));
   std::string location = o.location.empty() ? BERTH_TRY(start_upload(s)) : o.location;
   std::string url = with_query(location, "digest=" + query_escape(src.digest.str()));
   BERTH_CHECK(with_retries(
@@ -135,12 +136,13 @@ Result<UploadResult> upload_monolithic(Session& s, const BlobSource& src, const 
 
 // One PATCH of [offset, offset+len); on success moves location and offset on as the registry says.
 Result<http::Response> patch_chunk(Session& s, const BlobSource& src, std::string& location,
-                                   int64_t& offset, size_t len, UploadResult& out) {
-  auto chunk = src.read(offset, len);
-  if (!chunk) {
-    return tl::unexpected(std::move(chunk.error()));
+                                   int64_t& offset, size_t len, std::string& buf,
+                                   UploadResult& out) {
+  if (auto read = src.read(offset, len, buf); !read) {
+    return tl::unexpected(std::move(read.error()));
   }
-  auto req = body_request("PATCH", location, std::move(*chunk));
+  auto req = body_request("PATCH", location, "");
+  req.body_ref = &buf;
   req.headers.push_back(
       fmt::format("Content-Range: {}-{}", offset, offset + static_cast<int64_t>(len) - 1));
   out.transferred += static_cast<int64_t>(len);
@@ -198,7 +200,7 @@ class ChunkedUpload {
     if (offset_ >= src_.size) {  // the registry has it all after a resync
       return moved;
     }
-    auto r = patch_chunk(s_, src_, location_, offset_, chunk_len(), out_);
+    auto r = patch_chunk(s_, src_, location_, offset_, chunk_len(), buf_, out_);
     if (r && (r->status == 404 || r->status == 400) && restarts_ < s_.options().max_attempts) {
       ++restarts_;
       ++out_.retries;
@@ -234,6 +236,7 @@ class ChunkedUpload {
   UploadResult out_;
   std::string location_;
   int64_t offset_ = 0;
+  std::string buf_;  // the chunk being sent, reused: no fresh 32 MiB to zero and fault in each time
   int restarts_ = 0;
 };
 

@@ -38,13 +38,14 @@ struct MountResult {
 Result<MountResult> mount_blob(Session& session, const oci::Digest& digest,
                                const std::string& from_repository);
 
-// A blob's content, read at any offset (a retried chunk is read again). `read` returns exactly
-// `len` bytes from `offset` (offset + len <= size) or an error. It may be called from the
-// uploading thread only.
+// A blob's content, read at any offset (a retried chunk is read again). `read` makes `into`
+// exactly the `len` bytes from `offset` (offset + len <= size) or fails. `into` is the
+// uploader's buffer, reused from chunk to chunk: resizing it to the same length costs nothing.
+// It may be called from the uploading thread only.
 struct BlobSource {
   oci::Digest digest;
   int64_t size = 0;
-  std::function<Result<std::string>(int64_t offset, size_t len)> read;
+  std::function<Result<void>(int64_t offset, size_t len, std::string& into)> read;
 };
 
 struct UploadOptions {

@@ -22,8 +22,9 @@ Session push_session(http::Client& client, const FakeServer& s) {
 
 BlobSource source_of(const std::string& data) {
   return BlobSource{oci::Digest::sha256_of(data), static_cast<int64_t>(data.size()),
-                    [&data](int64_t off, size_t len) -> Result<std::string> {
-                      return data.substr(static_cast<size_t>(off), len);
+                    [&data](int64_t off, size_t len, std::string& into) -> Result<void> {
+                      into = data.substr(static_cast<size_t>(off), len);
+                      return {};
                     }};
 }
 
