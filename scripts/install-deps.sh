@@ -17,6 +17,7 @@ packages=(
   # libraries
   libarchive-dev libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libexpected-dev libseccomp-dev libcap-dev
+  libnftables-dev nftables
   libgtest-dev libgmock-dev libbenchmark-dev
   # test and benchmark tools
   skopeo umoci busybox-static debootstrap hyperfine python3 ca-certificates docker-registry curl openssl

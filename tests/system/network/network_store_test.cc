@@ -17,57 +17,10 @@
 
 #include "base/fs.h"
 #include "network/netlink.h"
+#include "system/network/netns_child.h"
 
 namespace berth::network {
 namespace {
-
-std::string in_private_netns(const std::function<std::string(const std::string&)>& body) {
-  char tmpl[] = "/tmp/berth-net-test-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    return "mkdtemp failed";
-  }
-  std::string root = tmpl;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) {
-    return "pipe failed";
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    ::close(p[0]);
-    std::string err = unshare(CLONE_NEWNET) == 0 ? body(root) : "unshare(CLONE_NEWNET) failed";
-    (void)!::write(p[1], err.data(), err.size());
-    _exit(err.empty() ? 0 : 1);
-  }
-  ::close(p[1]);
-  std::string out;
-  char buf[512];
-  for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;) {
-    out.append(buf, n);
-  }
-  ::close(p[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  (void)remove_tree(root);
-  if (out.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    out = "child died with status " + std::to_string(status);
-  }
-  return out;
-}
-
-#define CHILD_TRY(expr)                                  \
-  ({                                                     \
-    auto r_ = (expr);                                    \
-    if (!r_) {                                           \
-      return std::string(#expr ": ") + r_.error().str(); \
-    }                                                    \
-    std::move(*r_);                                      \
-  })
-#define CHILD_EXPECT(cond)                      \
-  do {                                          \
-    if (!(cond)) {                              \
-      return std::string("expected: ") + #cond; \
-    }                                           \
-  } while (0)
 
 bool has_link(const std::string& name) {
   auto nl = Netlink::open();
@@ -81,7 +34,7 @@ bool has_link(const std::string& name) {
 
 TEST(NetworkStore, DefaultBridgeIsMadeOnFirstUseWithDockersSubnet) {
   SKIP_UNLESS_ROOT();
-  auto err = in_private_netns([](const std::string& root) -> std::string {
+  auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     auto all = CHILD_TRY(store.list());
     CHILD_EXPECT(all.size() == 1 && all[0].name == "bridge" && all[0].bridge == "berth0");
@@ -96,7 +49,7 @@ TEST(NetworkStore, DefaultBridgeIsMadeOnFirstUseWithDockersSubnet) {
 
 TEST(NetworkStore, CreatesFindsAndRemovesNetworksWithTheirBridges) {
   SKIP_UNLESS_ROOT();
-  auto err = in_private_netns([](const std::string& root) -> std::string {
+  auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     auto a = CHILD_TRY(store.create(CreateRequest{.name = "alpha"}));
     CHILD_EXPECT(a.id.size() == 64 && a.bridge == "br-" + a.id.substr(0, 12));
@@ -119,7 +72,7 @@ TEST(NetworkStore, CreatesFindsAndRemovesNetworksWithTheirBridges) {
 
 TEST(NetworkStore, BadRequestsLeaveNoBridgeAndNoRecord) {
   SKIP_UNLESS_ROOT();
-  auto err = in_private_netns([](const std::string& root) -> std::string {
+  auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     CHILD_TRY(store.create(CreateRequest{.name = "one", .subnet = "10.60.0.0/16"}));
     auto taken = store.create(CreateRequest{.name = "one", .subnet = "10.61.0.0/16"});
@@ -146,7 +99,7 @@ TEST(NetworkStore, BadRequestsLeaveNoBridgeAndNoRecord) {
 
 TEST(NetworkStore, ANetworkWithEndpointsCannotBeRemovedUntilReleased) {
   SKIP_UNLESS_ROOT();
-  auto err = in_private_netns([](const std::string& root) -> std::string {
+  auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     CHILD_TRY(store.create(CreateRequest{.name = "n", .subnet = "10.70.0.0/24"}));
     auto ep = CHILD_TRY(store.allocate("n", "c1", "one", std::nullopt));
@@ -168,7 +121,7 @@ TEST(NetworkStore, ANetworkWithEndpointsCannotBeRemovedUntilReleased) {
 
 TEST(NetworkStore, ConcurrentProcessesNeverGetTheSameAddress) {
   SKIP_UNLESS_ROOT();
-  auto err = in_private_netns([](const std::string& root) -> std::string {
+  auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     CHILD_TRY(store.create(CreateRequest{.name = "n", .subnet = "10.71.0.0/24"}));
     constexpr int kProcs = 4, kEach = 10;
