@@ -14,6 +14,10 @@
 
 namespace berth::engine {
 
+std::string layout_blob_path(const oci::Digest& d) {
+  return fmt::format("blobs/{}/{}", d.algorithm(), d.hex());
+}
+
 namespace {
 
 constexpr size_t kChunk = 1 << 20;

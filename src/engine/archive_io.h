@@ -24,6 +24,12 @@ struct archive;
 
 namespace berth::engine {
 
+// The annotation containerd (and docker's containerd store) names an image by in index.json.
+inline constexpr std::string_view kContainerdImageName = "io.containerd.image.name";
+
+// "blobs/<alg>/<hex>": where an OCI image layout keeps a blob.
+std::string layout_blob_path(const oci::Digest& d);
+
 // Writes a tar stream into `out` (borrowed; it must outlive the writer). Every entry has mtime
 // 0, uid/gid 0, no user or group names, mode 0644 (files) or 0755 (directories), and pax
 // headers only where ustar cannot hold a name or a size, so the same entries in the same order

@@ -74,11 +74,32 @@ struct MountSpec {
   uint32_t tmpfs_mode = 0;  // 0: 1777
 };
 
+// -p: one host binding of a container port (docker's PortBinding, keyed by container port).
+struct PortBinding {
+  std::string container_port;  // "80/tcp"
+  std::string host_ip;         // "" for every address
+  std::string host_port;       // "8080", a range "8000-8010" to pick from, "" for any free one
+  bool operator==(const PortBinding&) const = default;
+};
+
+// A container's endpoint on a bridge network (issue 6), fixed at create: the address stays
+// reserved in the network's record until the container is removed.
+struct NetworkAttachment {
+  std::string network_id, network_name;
+  std::string bridge;       // the Linux bridge device
+  std::string ip, gateway;  // dotted quads
+  int prefix = 0;
+  std::vector<std::string> aliases;  // --network-alias
+};
+
 // docker's HostConfig: only what berth acts on (plus what inspect must show).
 struct HostConfig {
   std::vector<std::string> binds;  // -v as given: "src:dst[:opts]" and "name:dst", "/anon"
   LogConfig log_config;
-  std::string network_mode = "none";  // "none", "host" (bridge networks: issue 6)
+  // "none", "host", or a user-defined bridge network's name or ID (the default bridge and
+  // container:<id> are not supported yet)
+  std::string network_mode = "none";
+  std::vector<PortBinding> port_bindings;  // -p, in the order given
   RestartPolicy restart_policy;
   bool auto_remove = false;  // --rm
   std::vector<std::string> cap_add, cap_drop;
@@ -132,6 +153,8 @@ struct ContainerState {
   uint64_t monitor_start_time = 0;
   uint64_t pid_start_time = 0;
   bool stopped_by_user = false;
+  // While running: the published ports with the host port each got (NetworkSettings.Ports).
+  std::vector<PortBinding> ports;
 };
 
 // docker's Mounts entry (what is actually mounted, after volumes are resolved).
@@ -161,6 +184,8 @@ struct Container {
   std::string resolv_conf_path, hostname_path, hosts_path, log_path;
   // berth: the image's layer directories, top-most first (the overlay's lowerdirs).
   std::vector<std::string> layer_dirs;
+  // berth: its bridge network endpoints (empty for none, host).
+  std::vector<NetworkAttachment> networks;
 };
 
 // What `create` and `run` ask for: the flags, turned into docker's Config and HostConfig. The
@@ -174,6 +199,9 @@ struct CreateRequest {
   bool cmd_set = false;         // arguments after the image given (they replace the image's CMD)
   bool no_healthcheck = false;  // --no-healthcheck
   std::string platform;         // --platform
+  std::string ip;               // --ip on the container's network
+  std::vector<std::string> network_aliases;  // --network-alias
+  bool publish_all = false;                  // -P: every exposed port to a free host port
   // The builder's RUN steps: an image that is not in the store yet (its layers are), used
   // instead of looking config.image up.
   std::optional<oci::ImageConfig> image_config;

@@ -12,6 +12,7 @@
 #include "base/undo.h"
 #include "engine/container_files.h"
 #include "engine/container_mounts.h"
+#include "engine/container_network.h"
 #include "engine/container_store.h"
 #include "engine/engine.h"
 #include "runtime/init_spec.h"
@@ -189,6 +190,7 @@ Result<Container> Engine::create_container(const CreateRequest& req,
   BERTH_CHECK(mkdir_p(dir + "/work", 0700));
   c.log_path = dir + "/" + c.id + "-json.log";
   BERTH_CHECK(resolve_mounts(c, volumes, undo));
+  BERTH_CHECK(join_networks(options_.root, c, req, undo));
   BERTH_CHECK(write_container_files(c, dir));
   BERTH_CHECK(cs.write_state(c.id, c.state));
   BERTH_CHECK(cs.write_config(c));

@@ -93,7 +93,9 @@ Result<void> write_container_files(Container& c, const std::string& dir) {
   constexpr auto kFast = Durability::kAtomicOnly;
   BERTH_CHECK(write_file_atomic(c.hostname_path, hostname + "\n", 0644, kFast));
   std::string hosts = hosts_text(c);
-  if (c.host_config.network_mode != "host") {
+  if (!c.networks.empty()) {
+    hosts += fmt::format("{}\t{}\n", c.networks.front().ip, c.config.hostname);  // docker's line
+  } else if (c.host_config.network_mode != "host") {
     hosts += fmt::format("127.0.1.1\t{}\n", c.config.hostname);
   }
   BERTH_CHECK(write_file_atomic(c.hosts_path, hosts, 0644, kFast));

@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "engine/container_mounts.h"
+#include "engine/container_network.h"
 #include "engine/engine.h"
 #include "engine/run_options.h"
 
@@ -63,6 +64,11 @@ void ContainerHooks::output(monitor::Stream stream, const char* data, size_t n) 
   }
 }
 
+Result<void> ContainerHooks::before_release(pid_t pid) {
+  published_ = BERTH_TRY(connect_init(c_, pid));
+  return {};
+}
+
 void ContainerHooks::started(pid_t pid) {
   oom_before_ = cgroup_.oom_kills().value_or(0);
   started_ms_ = steady_ms();
@@ -79,6 +85,7 @@ void ContainerHooks::started(pid_t pid) {
     s.exit_code = 0;
     s.error.clear();
     s.oom_killed = false;
+    s.ports = published_;
     if (c_.config.healthcheck && !c_.config.healthcheck->test.empty() &&
         c_.config.healthcheck->test[0] != "NONE") {
       s.health = Health{};
@@ -88,6 +95,8 @@ void ContainerHooks::started(pid_t pid) {
 
 std::optional<int64_t> ContainerHooks::exited(int exit_code) {
   abandon_probe();  // docker records no result for a probe the container's end cut short
+  unpublish_ports(c_, published_);  // its veths went with its network namespace
+  published_.clear();
   if (log_) {
     int64_t now = now_nanos();
     log_->flush_partial(monitor::LogStream::kStdout, now);
@@ -102,6 +111,7 @@ std::optional<int64_t> ContainerHooks::exited(int exit_code) {
     s.pid = 0;
     s.pid_start_time = 0;
     s.finished_at = rfc3339_nano(now_nanos());
+    s.ports.clear();
     const auto& rp = c_.host_config.restart_policy;
     bool restart = false;
     if (!s.stopped_by_user) {
@@ -181,6 +191,7 @@ void remove_detached_records(const ContainerStore& cs) {
 Result<void> remove_container_files(const ContainerStore& cs, const Container& c,
                                     bool anonymous_volumes_too) {
   BERTH_CHECK(detach_container_record(cs, c));
+  (void)leave_networks(cs.root(), c);  // best effort: a lost address is found by network prune
   if (anonymous_volumes_too) {
     if (auto volumes = Volumes::open(cs.root())) {
       for (const auto& name : anonymous_volumes(c, *volumes)) {

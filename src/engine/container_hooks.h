@@ -24,6 +24,7 @@ class ContainerHooks : public monitor::Hooks {
   void set_lock_held(bool held) { lock_held_ = held; }
 
   void output(monitor::Stream stream, const char* data, size_t n) override;
+  Result<void> before_release(pid_t pid) override;
   void started(pid_t pid) override;
   std::optional<int64_t> exited(int exit_code) override;
   void restart_failed(const Error& error) override;
@@ -46,6 +47,7 @@ class ContainerHooks : public monitor::Hooks {
     HealthResult result;
   };
   std::optional<Probe> probe_;
+  std::vector<PortBinding> published_;  // this start's ports (container_network.h)
 
   const ContainerStore& cs_;
   const Container& c_;

@@ -9,6 +9,7 @@
 
 #include "base/strings.h"
 #include "engine/container.h"
+#include "engine/container_net_json.h"
 #include "oci/json_fields.h"
 
 namespace berth::engine {
@@ -149,6 +150,7 @@ Json host_config_json(const HostConfig& h) {
   j["Binds"] = strings_or_null(h.binds);
   j["LogConfig"] = Json{{"Type", h.log_config.type}, {"Config", Json(h.log_config.config)}};
   j["NetworkMode"] = h.network_mode;
+  j["PortBindings"] = port_bindings_json(h.port_bindings);
   j["RestartPolicy"] = Json{{"Name", h.restart_policy.name},
                             {"MaximumRetryCount", h.restart_policy.maximum_retry_count}};
   j["AutoRemove"] = h.auto_remove;
@@ -391,6 +393,9 @@ Result<HostConfig> read_host_config(const Json& j) {
     BERTH_CHECK(read_string_map(*lc, "Config", h.log_config.config));
   }
   BERTH_CHECK(read_string(j, "NetworkMode", h.network_mode));
+  if (auto it = j.find("PortBindings"); it != j.end()) {
+    h.port_bindings = BERTH_TRY_CTX(read_port_bindings(*it), "PortBindings");
+  }
   if (const Json* rp = BERTH_TRY(object_member(j, "RestartPolicy")); rp != nullptr) {
     BERTH_CHECK(read_string(*rp, "Name", h.restart_policy.name));
     BERTH_CHECK(read_number(*rp, "MaximumRetryCount", h.restart_policy.maximum_retry_count));
@@ -470,6 +475,9 @@ Result<ContainerState> read_state(const Json& j) {
   BERTH_CHECK(read_number(j, "MonitorStartTime", s.monitor_start_time));
   BERTH_CHECK(read_number(j, "PidStartTime", s.pid_start_time));
   BERTH_CHECK(read_bool(j, "StoppedByUser", s.stopped_by_user));
+  if (auto it = j.find("Ports"); it != j.end()) {
+    s.ports = BERTH_TRY_CTX(read_port_bindings(*it), "Ports");
+  }
   return s;
 }
 
@@ -499,31 +507,11 @@ Result<Container> read_container(const Json& j) {
   }
   if (const Json* b = BERTH_TRY(object_member(j, "Berth")); b != nullptr) {
     BERTH_CHECK_CTX(read_strings(*b, "LayerDirs", c.layer_dirs), "Berth");
+    if (auto it = b->find("Networks"); it != b->end()) {
+      c.networks = BERTH_TRY_CTX(read_attachments(*it), "Berth");
+    }
   }
   return c;
-}
-
-// docker's NetworkSettings for the modes berth has (none, host): no addresses, no ports, one
-// network named after the mode; "container:<id>" shares another's and lists none.
-constexpr std::string_view kNetworkSettingsShape = R"({
-  "Bridge": "", "SandboxID": "", "HairpinMode": false, "LinkLocalIPv6Address": "",
-  "LinkLocalIPv6PrefixLen": 0, "Ports": {}, "SandboxKey": "", "SecondaryIPAddresses": null,
-  "SecondaryIPv6Addresses": null, "EndpointID": "", "Gateway": "", "GlobalIPv6Address": "",
-  "GlobalIPv6PrefixLen": 0, "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-  "MacAddress": "", "Networks": {}})";
-constexpr std::string_view kEndpointShape = R"({
-  "IPAMConfig": null, "Links": null, "Aliases": null, "NetworkID": "", "EndpointID": "",
-  "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "", "GlobalIPv6Address": "",
-  "GlobalIPv6PrefixLen": 0, "MacAddress": "", "DriverOpts": null})";
-
-Json network_settings_json(const HostConfig& h) {
-  static const Json shape = Json::parse(kNetworkSettingsShape);
-  static const Json endpoint = Json::parse(kEndpointShape);
-  Json j = shape;
-  if (!h.network_mode.starts_with("container:")) {
-    j["Networks"][h.network_mode] = endpoint;
-  }
-  return j;
 }
 
 // docker keeps `-v /path` (no source) as a volume in Config.Volumes, not in Binds.
@@ -567,6 +555,9 @@ Json container_to_json(const Container& c) {
   j["Mounts"] = mounts_json(c.mounts);
   j["Config"] = config_json(c.config, false);
   j["Berth"] = Json{{"LayerDirs", Json(c.layer_dirs)}};
+  if (!c.networks.empty()) {
+    j["Berth"]["Networks"] = attachments_json(c.networks);
+  }
   return j;
 }
 
@@ -581,6 +572,9 @@ Json state_to_json(const ContainerState& s) {
   j["MonitorStartTime"] = s.monitor_start_time;
   j["PidStartTime"] = s.pid_start_time;
   j["StoppedByUser"] = s.stopped_by_user;
+  if (!s.ports.empty()) {
+    j["Ports"] = port_bindings_json(s.ports);
+  }
   return j;
 }
 
@@ -621,7 +615,7 @@ Json container_inspect_json(const Container& c) {
   j["GraphDriver"] = Json{{"Data", data}, {"Name", "overlay2"}};
   j["Mounts"] = mounts_json(c.mounts);
   j["Config"] = std::move(config);
-  j["NetworkSettings"] = network_settings_json(c.host_config);
+  j["NetworkSettings"] = network_settings_json(c);
   return j;
 }
 

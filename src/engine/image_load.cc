@@ -28,7 +28,6 @@ namespace berth::engine {
 namespace {
 
 constexpr int64_t kMaxDocument = 4 << 20;  // the largest manifest or config read back
-constexpr std::string_view kContainerdImageName = "io.containerd.image.name";
 
 struct LoadedImage {
   oci::Descriptor desc;           // the manifest as stored
@@ -71,10 +70,6 @@ Result<StoredImages> stored_images(const store::Store& store) {
   return out;
 }
 
-std::string blob_path(const oci::Digest& d) {
-  return fmt::format("blobs/{}/{}", d.algorithm(), d.hex());
-}
-
 // ---- resolving what the archive describes ----
 
 // The stored blob an archive path names (through links).
@@ -106,7 +101,7 @@ Result<std::string> document_at(const store::Store& store, const ArchiveContents
 // store already; its size must be the descriptor's.
 Result<oci::Digest> layout_blob(const store::Store& store, const ArchiveContents& c,
                                 const oci::Descriptor& desc) {
-  std::string path = blob_path(desc.digest);
+  std::string path = layout_blob_path(desc.digest);
   auto d = blob_at(c, path);
   if (!d && !store.blobs().has(desc.digest)) {
     return tl::unexpected(std::move(d.error()));
@@ -252,11 +247,11 @@ Result<std::vector<LoadedImage>> load_docker_archive(const store::Store& store,
 // layers are applied from them.
 Result<LoadedImage> load_oci_manifest(const store::Store& store, const ArchiveContents& c,
                                       const oci::Descriptor& desc, LoadUndo& undo) {
-  std::string path = blob_path(desc.digest);
+  std::string path = layout_blob_path(desc.digest);
   BERTH_CHECK(layout_blob(store, c, desc));
   std::string bytes = BERTH_TRY(document_at(store, c, path));
   auto m = BERTH_TRY(oci::Manifest::parse(bytes, path));
-  std::string config_path = blob_path(m.config.digest);
+  std::string config_path = layout_blob_path(m.config.digest);
   BERTH_CHECK(layout_blob(store, c, m.config));
   auto config = BERTH_TRY(
       oci::ImageConfig::parse(BERTH_TRY(document_at(store, c, config_path)), config_path));
@@ -267,8 +262,8 @@ Result<LoadedImage> load_oci_manifest(const store::Store& store, const ArchiveCo
   }
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const auto& l = m.layers[i];
-    BERTH_CHECK(
-        ingest(store, l.digest, config.diff_ids[i], LayerBlob::kAsIs, blob_path(l.digest), undo));
+    BERTH_CHECK(ingest(store, l.digest, config.diff_ids[i], LayerBlob::kAsIs,
+                       layout_blob_path(l.digest), undo));
   }
   undo.keep(m.config.digest);
   undo.keep(desc.digest);
@@ -306,7 +301,7 @@ Result<std::vector<std::string>> layout_names(const oci::Descriptor& d) {
 // this host's platform.
 Result<oci::Descriptor> platform_manifest(const store::Store& store, const ArchiveContents& c,
                                           const oci::Descriptor& desc) {
-  std::string path = blob_path(desc.digest);
+  std::string path = layout_blob_path(desc.digest);
   BERTH_CHECK(layout_blob(store, c, desc));
   auto index = BERTH_TRY(oci::Index::parse(BERTH_TRY(document_at(store, c, path)), path));
   auto chosen = BERTH_TRY_CTX(oci::select_platform(index, oci::Platform::host()), path);

@@ -31,7 +31,6 @@ namespace {
 // containerd's annotation for the full image name; docker 25+ writes it next to
 // org.opencontainers.image.ref.name, which then holds only the tag (what umoci and
 // `skopeo … oci-archive:FILE:TAG` look up).
-constexpr std::string_view kContainerdImageName = "io.containerd.image.name";
 
 struct SaveItem {
   Image image;
@@ -44,10 +43,6 @@ struct SaveItem {
 struct BlobSource {
   const std::string* bytes = nullptr;
 };
-
-std::string blob_path(const oci::Digest& d) {
-  return fmt::format("blobs/{}/{}", d.algorithm(), d.hex());
-}
 
 // The OCI type of a stored layer blob, from its first bytes: docker-archive loads store
 // uncompressed tars under docker's tar.gzip type (as skopeo does), so the type a docker
@@ -136,12 +131,12 @@ std::string docker_manifest_json(const std::vector<SaveItem>& items) {
   std::vector<oci::DockerArchiveEntry> entries;
   for (const auto& item : items) {
     oci::DockerArchiveEntry e;
-    e.config = blob_path(item.image.id);
+    e.config = layout_blob_path(item.image.id);
     for (const auto& ref : item.refs) {
       e.repo_tags.push_back(ref.familiar());
     }
     for (const auto& l : item.image.manifest.layers) {
-      e.layers.push_back(blob_path(l.digest));
+      e.layers.push_back(layout_blob_path(l.digest));
     }
     entries.push_back(std::move(e));
   }
@@ -186,7 +181,7 @@ Result<void> write_store_blob(const store::Store& store, TarWriter& tar, const o
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   FdReader raw(fd.get());
   HashingReader hashed(&raw);
-  BERTH_CHECK(tar.add_stream(blob_path(d), st.st_size, hashed));
+  BERTH_CHECK(tar.add_stream(layout_blob_path(d), st.st_size, hashed));
   if (d.algorithm() == "sha256" && hashed.hex() != d.hex()) {
     return fail(Code::kCorrupt, fmt::format("blob {} is corrupt: content does not match", d.str()));
   }
@@ -208,7 +203,7 @@ Result<void> write_archive(const store::Store& store, const std::vector<SaveItem
   BERTH_CHECK(tar->add_dir("blobs/sha256/"));
   for (const auto& [digest, src] : blobs) {
     if (src.bytes != nullptr) {
-      BERTH_CHECK(tar->add_file(blob_path(digest), *src.bytes));
+      BERTH_CHECK(tar->add_file(layout_blob_path(digest), *src.bytes));
     } else {
       BERTH_CHECK(write_store_blob(store, *tar, digest));
     }

@@ -203,8 +203,8 @@ Result<std::vector<std::string>> parse_security_opts(const std::vector<std::stri
 
 // --- network -------------------------------------------------------------------------------------
 
-// --network/--net: "none" or "host"; "" is berth's default, "none". Anything else (bridge,
-// "default", user-defined networks, container:<id>) is refused: bridge networks arrive later.
+// --network/--net: "none", "host" or a user-defined network's name or ID; "" is berth's default,
+// "none". The default bridge ("bridge", "default") and container:<id> are refused for now.
 Result<std::string> parse_network_mode(std::string_view value);
 // --dns: an IP address, returned in canonical form:
 //   invalid argument "x" for "--dns" flag: IP address is not correctly formatted: x
@@ -223,5 +223,8 @@ Result<std::vector<std::string>> parse_expose(std::string_view value);
 // "published=8080,target=80,protocol=udp"; returns the container ports it exposes ("80/tcp").
 // Errors as docker's: "invalid containerPort: abc", "invalid hostPort: x", "invalid proto: x".
 Result<std::vector<std::string>> parse_publish(std::string_view value);
+// The same flag as docker's HostConfig.PortBindings: one binding per container port (a host
+// range with one container port is kept whole: a free port in it is picked at start).
+Result<std::vector<PortBinding>> parse_port_bindings(std::string_view value);
 
 }  // namespace berth::engine

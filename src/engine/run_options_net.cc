@@ -121,10 +121,13 @@ Result<std::string> parse_network_mode(std::string_view value) {
   if (value == "host") {
     return std::string("host");
   }
-  return invalid(fmt::format(
-      "network \"{}\" is not supported: bridge and user-defined networks are not supported yet, "
-      "use --network none or --network host",
-      value));
+  if (value == "bridge" || value == "default" || value.starts_with("container:")) {
+    return invalid(fmt::format(
+        "network \"{}\" is not supported yet: use a user-defined network (network create), "
+        "none or host",
+        value));
+  }
+  return std::string(value);  // a user-defined network: looked up when the container is made
 }
 
 Result<std::string> parse_dns(std::string_view value) {
@@ -213,21 +216,32 @@ Result<std::vector<std::string>> parse_expose(std::string_view value) {
   return port_list(range->first, range->second, proto);
 }
 
-Result<std::vector<std::string>> parse_publish(std::string_view value) {
+namespace {
+
+// A -p value taken apart and checked: [ip:][hostPort[-end]:]containerPort[-end][/proto].
+struct PublishSpec {
+  std::string ip;
+  std::string host_port;  // as given ("" none)
+  std::pair<uint64_t, uint64_t> host_range{0, 0};
+  std::pair<uint64_t, uint64_t> range;  // container ports
+  std::string proto;                    // lower case
+};
+
+Result<PublishSpec> parse_publish_spec(std::string_view value) {
   std::string raw = BERTH_TRY(standard_publish(value));
   auto parts = split(raw, ':');
+  PublishSpec out;
   std::string container = parts.back();
-  std::string host_port = parts.size() >= 2 ? parts[parts.size() - 2] : "";
-  std::string ip;
+  out.host_port = parts.size() >= 2 ? parts[parts.size() - 2] : "";
   if (parts.size() >= 3) {
-    ip = join(std::vector<std::string>(parts.begin(), parts.end() - 2), ":");
+    out.ip = join(std::vector<std::string>(parts.begin(), parts.end() - 2), ":");
   }
   auto [proto, container_port] = split_proto_port(container);
-  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') {
-    ip = ip.substr(1, ip.size() - 2);
+  if (out.ip.size() >= 2 && out.ip.front() == '[' && out.ip.back() == ']') {
+    out.ip = out.ip.substr(1, out.ip.size() - 2);
   }
-  if (!ip.empty() && !canonical_ip(ip)) {
-    return invalid(fmt::format("invalid IP address: {}", ip));
+  if (!out.ip.empty() && !canonical_ip(out.ip)) {
+    return invalid(fmt::format("invalid IP address: {}", out.ip));
   }
   if (container_port.empty()) {
     return invalid(fmt::format("no port specified: {}<empty>", raw));
@@ -236,22 +250,45 @@ Result<std::vector<std::string>> parse_publish(std::string_view value) {
   if (!range) {
     return invalid(fmt::format("invalid containerPort: {}", container_port));
   }
-  if (!host_port.empty()) {
-    auto host_range = parse_port_range(host_port);
+  out.range = *range;
+  if (!out.host_port.empty()) {
+    auto host_range = parse_port_range(out.host_port);
     if (!host_range) {
-      return invalid(fmt::format("invalid hostPort: {}", host_port));
+      return invalid(fmt::format("invalid hostPort: {}", out.host_port));
     }
     if (range->second - range->first != host_range->second - host_range->first &&
         range->second != range->first) {
       return invalid(fmt::format("invalid ranges specified for container and host Ports: {} and {}",
-                                 container_port, host_port));
+                                 container_port, out.host_port));
     }
+    out.host_range = *host_range;
   }
-  std::string lower = to_lower(proto);
-  if (lower != "tcp" && lower != "udp" && lower != "sctp") {
+  out.proto = to_lower(proto);
+  if (out.proto != "tcp" && out.proto != "udp" && out.proto != "sctp") {
     return invalid(fmt::format("invalid proto: {}", proto));
   }
-  return port_list(range->first, range->second, lower);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parse_publish(std::string_view value) {
+  auto spec = BERTH_TRY(parse_publish_spec(value));
+  return port_list(spec.range.first, spec.range.second, spec.proto);
+}
+
+Result<std::vector<PortBinding>> parse_port_bindings(std::string_view value) {
+  auto spec = BERTH_TRY(parse_publish_spec(value));
+  std::vector<PortBinding> out;
+  bool pairwise = spec.range.second > spec.range.first;
+  for (uint64_t p = spec.range.first; p <= spec.range.second; ++p) {
+    PortBinding b{fmt::format("{}/{}", p, spec.proto), spec.ip, spec.host_port};
+    if (pairwise && !spec.host_port.empty()) {
+      b.host_port = std::to_string(spec.host_range.first + (p - spec.range.first));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 }  // namespace berth::engine

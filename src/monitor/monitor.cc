@@ -109,10 +109,14 @@ Result<pid_t> Monitor::start() {
   BERTH_CHECK(make_stdio());
   stdin_closed_ = false;
   auto init = BERTH_TRY(runtime::clone_init(spec_));
-  if (auto r = cgroup_.add_process(init.pid()); !r) {
+  auto ready = cgroup_.add_process(init.pid());
+  if (ready) {
+    ready = hooks_.before_release(init.pid());
+  }
+  if (!ready) {
     runtime::abort_init(init);
     close_child_ends();
-    return tl::unexpected(std::move(r.error()));
+    return tl::unexpected(std::move(ready.error()));
   }
   pid_t pid = init.pid();
   auto released = runtime::release_init(init, spec_);

@@ -49,6 +49,12 @@ class Hooks {
   virtual ~Hooks() = default;
   // Output of the container, as read (for the log).
   virtual void output(Stream stream, const char* data, size_t n) = 0;
+  // The init exists, in its cgroup, and has not started its setup: its namespaces can be
+  // joined (networks are connected here). An error aborts this start.
+  virtual Result<void> before_release(pid_t pid) {
+    (void)pid;
+    return {};
+  }
   // The init is running (execve done) with this pid.
   virtual void started(pid_t pid) = 0;
   // The init has exited with a docker exit code (128 + signal when killed). Returns the delay

@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "network/bridge.h"
+#include "network/nat.h"
 #include "network/netlink.h"
 #include "sys/file_lock.h"
 
@@ -105,8 +106,16 @@ Result<NetworkRecord> NetworkStore::materialise(NetworkRecord r, bool keep_exist
                   ? ensure_bridge_network(r.bridge, r.subnet.gateway, r.subnet.subnet.prefix)
                   : create_bridge_network(r.bridge, r.subnet.gateway, r.subnet.subnet.prefix);
   BERTH_CHECK_CTX(std::move(made), fmt::format("network {}", r.name));
-  if (auto w = write(r); !w) {
+  // A user-defined network gets its egress (or, internal, its isolation) at once; the default
+  // bridge, made on first use by any command, gets it when a container first joins it.
+  NetworkNat nat{r.bridge, r.subnet.subnet, r.internal};
+  Result<void> w = keep_existing_bridge ? Result<void>() : add_network_nat(nat);
+  if (w) {
+    w = write(r);
+  }
+  if (!w) {
     if (!keep_existing_bridge) {
+      (void)remove_network_nat(nat);
       (void)delete_bridge_network(r.bridge);
     }
     (void)remove_tree(dir_ + "/" + r.id);
@@ -233,6 +242,8 @@ Result<void> NetworkStore::remove(const std::string& ref) {
                             "endpoints",
                             r.name, r.id));
   }
+  BERTH_CHECK_CTX(remove_network_nat({r.bridge, r.subnet.subnet, r.internal}),
+                  fmt::format("network {}", r.name));
   BERTH_CHECK_CTX(delete_bridge_network(r.bridge), fmt::format("network {}", r.name));
   return remove_tree(dir_ + "/" + r.id);
 }

@@ -172,7 +172,7 @@ bool passes_late_filters(const engine::Container& c, const ContainerFilters& f) 
   if (f.ancestor_ids && !f.ancestor_ids->count(c.image_id)) {
     return false;
   }
-  if (f.has("network") && !f.get("network").count(container_networks(c.host_config))) {
+  if (f.has("network") && !f.get("network").count(container_networks(c))) {
     return false;
   }
   // berth publishes no ports yet: a publish or expose filter matches nothing; berth containers

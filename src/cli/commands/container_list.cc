@@ -67,8 +67,26 @@ std::string container_health(const engine::ContainerState& s) {
   return s.health->status.empty() ? "unhealthy" : s.health->status;
 }
 
-std::string container_networks(const engine::HostConfig& h) {
-  return h.network_mode.starts_with("container:") ? "" : h.network_mode;
+std::string container_networks(const engine::Container& c) {
+  if (!c.networks.empty()) {
+    std::vector<std::string> names;
+    for (const auto& n : c.networks) {
+      names.push_back(n.network_name);
+    }
+    return join(names, ",");
+  }
+  const auto& mode = c.host_config.network_mode;
+  return mode.starts_with("container:") ? "" : mode;
+}
+
+// docker's PORTS column: "0.0.0.0:8080->80/tcp, 0.0.0.0:53->53/udp" while it runs.
+std::string container_ports(const engine::ContainerState& s) {
+  std::vector<std::string> out;
+  for (const auto& p : s.ports) {
+    out.push_back(fmt::format("{}:{}->{}", p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port,
+                              p.container_port));
+  }
+  return join(out, ", ");
 }
 
 std::string container_status_text(const engine::ContainerState& s, int64_t now_nanos) {
@@ -218,9 +236,9 @@ Json container_row(const engine::Container& c, const RowOptions& o) {
   j["LocalVolumes"] = std::to_string(local);
   j["Mounts"] = join(mounts, ",");
   j["Names"] = c.name;
-  j["Networks"] = container_networks(c.host_config);
+  j["Networks"] = container_networks(c);
   j["Platform"] = nullptr;
-  j["Ports"] = "";
+  j["Ports"] = container_ports(c.state);
   j["RunningFor"] = since(created, o.now_nanos) + " ago";
   j["Size"] = size;
   j["State"] = c.state.status;

@@ -48,7 +48,7 @@ bool container_has_started(const engine::ContainerState& s);
 // "unhealthy" (an unset status reads as unhealthy, as docker's Health.Status()).
 std::string container_health(const engine::ContainerState& s);
 // docker's Networks column: the network mode's name; none for "container:<id>".
-std::string container_networks(const engine::HostConfig& h);
+std::string container_networks(const engine::Container& c);
 
 // docker's Status column at time now: "Created", "Up 3 seconds", "Up 2 minutes (healthy)",
 // "Up 5 seconds (health: starting)", "Up 5 seconds (Paused)", "Exited (0) 3 seconds ago",

@@ -241,15 +241,24 @@ void add_port(CLI::App* cmd, Context& ctx) {
   set_daemon_action(cmd, ctx, [&ctx, args]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto c = BERTH_TRY(eng->find_container((*args)[0]));
-    if (!(*args)[1].empty()) {
-      std::string port = (*args)[1];
-      if (port.find('/') == std::string::npos) {
-        port += "/tcp";
-      }
-      // No container publishes ports before networks exist (issue 6).
-      return fail(Code::kNotFound,
-                  fmt::format("No public port '{}' published for {}", port, (*args)[0]));
+    std::string want = (*args)[1];
+    if (!want.empty() && want.find('/') == std::string::npos) {
+      want += "/tcp";
     }
+    std::string text;
+    for (const auto& p : c.state.ports) {  // published while it runs, in the order given
+      std::string host = (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + p.host_port;
+      if (want.empty()) {
+        text += fmt::format("{} -> {}\n", p.container_port, host);
+      } else if (p.container_port == want) {
+        text += host + "\n";
+      }
+    }
+    if (!want.empty() && text.empty()) {
+      return fail(Code::kNotFound,
+                  fmt::format("No public port '{}' published for {}", want, (*args)[0]));
+    }
+    ctx.out(text);
     return {};
   });
 }

@@ -151,7 +151,10 @@ void add_lifecycle_flags(const Adder& a, RunFlags& f) {
 }
 
 void add_network_flags(const Adder& a, RunFlags& f) {
-  a.text("--network,--net", f.network, "Connect a container to a network (none, host)");
+  a.text("--network,--net", f.network, "Connect a container to a network");
+  a.text("--ip", f.ip, "IPv4 address (e.g., 172.30.100.104)");
+  a.list("--network-alias,--net-alias", f.network_aliases,
+         "Add network-scoped alias for the container");
   a.list("--dns", f.dns, "Set custom DNS servers");
   a.list("--dns-search", f.dns_search, "Set custom DNS search domains");
   a.list("--dns-option,--dns-opt", f.dns_options, "Set DNS options");

@@ -72,6 +72,8 @@ struct RunFlags {
 
   // Network ("none" unless given; bridge networks come later).
   std::string network;
+  std::string ip;                            // --ip
+  std::vector<std::string> network_aliases;  // --network-alias
   std::vector<std::string> dns, dns_search, dns_options, add_hosts;
   std::vector<std::string> publish, expose;  // kept for bridge networks; ports also exposed
   bool publish_all = false;

@@ -345,6 +345,10 @@ Result<void> storage(const RunFlags& f, const RunEnvironment& env, HostConfig& h
 
 Result<void> network(const RunFlags& f, HostConfig& h) {
   h.network_mode = BERTH_TRY(engine::parse_network_mode(f.network));
+  for (const auto& p : f.publish) {
+    auto bindings = BERTH_TRY(engine::parse_port_bindings(p));
+    h.port_bindings.insert(h.port_bindings.end(), bindings.begin(), bindings.end());
+  }
   for (const auto& d : f.dns) {
     h.dns.push_back(BERTH_TRY(engine::parse_dns(d)));
   }
@@ -412,6 +416,9 @@ Result<CreateRequest> to_create_request(const RunFlags& f, const RunEnvironment&
   r.platform = f.platform;
   BERTH_CHECK(container_config(f, env, r));
   BERTH_CHECK(host_config(f, env, r.host_config));
+  r.ip = f.ip;
+  r.network_aliases = f.network_aliases;
+  r.publish_all = f.publish_all;
   return r;
 }
 

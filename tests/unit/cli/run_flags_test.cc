@@ -374,9 +374,7 @@ TEST(RunRequest, BadValuesGiveDockersErrors) {
   EXPECT_EQ(request_error({"--cpu-shares", "-2", "busybox"}),
             "invalid CPU shares (-2): value must be a positive integer");
   std::string bridge = request_error({"--network", "bridge", "busybox"});
-  EXPECT_NE(bridge.find("bridge and user-defined networks are not supported yet"),
-            std::string::npos)
-      << bridge;
+  EXPECT_NE(bridge.find("network \"bridge\" is not supported yet"), std::string::npos) << bridge;
 }
 
 TEST(RunRequest, PidsLimitOfZeroOrLessIsUnlimited) {

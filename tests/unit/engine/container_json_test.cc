@@ -132,6 +132,35 @@ TEST(ContainerJson, ConfigRoundTripKeepsEveryMember) {
   EXPECT_EQ(back->log_path, c.log_path);
 }
 
+TEST(ContainerJson, PortBindingsNetworksAndPublishedPortsRoundTrip) {
+  Container c = full_container();
+  c.host_config.network_mode = "backend";
+  c.host_config.port_bindings = {{"80/tcp", "", "8080"}, {"80/tcp", "127.0.0.1", ""}};
+  c.networks = {{"n1", "backend", "br-n1", "172.18.0.2", "172.18.0.1", 16, {"db"}}};
+  auto back = container_from_json(Json::parse(container_to_json(c).dump()), "config.json");
+  ASSERT_TRUE(back) << back.error().str();
+  EXPECT_EQ(back->host_config.port_bindings, c.host_config.port_bindings);
+  ASSERT_EQ(back->networks.size(), 1u);
+  EXPECT_EQ(back->networks[0].ip, "172.18.0.2");
+  EXPECT_EQ(back->networks[0].prefix, 16);
+  EXPECT_EQ(back->networks[0].aliases, std::vector<std::string>{"db"});
+  EXPECT_EQ(container_to_json(c)["HostConfig"]["PortBindings"],
+            Json::parse(R"({"80/tcp": [{"HostIp": "", "HostPort": "8080"},
+                                       {"HostIp": "127.0.0.1", "HostPort": ""}]})"));
+
+  ContainerState s;
+  s.status = "running";
+  s.ports = {{"80/tcp", "", "8080"}};
+  auto sback = state_from_json(Json::parse(state_to_json(s).dump()), "state.json");
+  ASSERT_TRUE(sback) << sback.error().str();
+  EXPECT_EQ(sback->ports, s.ports);
+  c.state = s;
+  Json ns = container_inspect_json(c)["NetworkSettings"];
+  EXPECT_EQ(ns["IPAddress"], "172.18.0.2");
+  EXPECT_EQ(ns["Networks"]["backend"]["Aliases"], Json::array({"db"}));
+  EXPECT_EQ(ns["Ports"]["80/tcp"][0]["HostPort"], "8080");
+}
+
 TEST(ContainerJson, DefaultsRoundTripAndUnsetOptionalsStayUnset) {
   Container c;
   c.id = std::string(64, 'c');

@@ -173,14 +173,11 @@ TEST(TmpfsFlag, PathAndOptionsAreSplitAndChecked) {
   EXPECT_EQ(error_of(parse_tmpfs_flag("/x:colour=red")), "invalid tmpfs option \"colour\"");
 }
 
-TEST(NetworkFlags, OnlyNoneAndHostNetworksExistYet) {
-  EXPECT_EQ(*parse_network_mode(""), "none");
+TEST(NetworkFlags, TheDefaultBridgeAndContainerModesAreNotSupportedYet) {
   EXPECT_EQ(*parse_network_mode("none"), "none");
-  EXPECT_EQ(*parse_network_mode("host"), "host");
-  for (const char* other : {"bridge", "default", "mynet", "container:abc"}) {
+  for (const char* other : {"bridge", "default", "container:abc"}) {
     std::string e = error_of(parse_network_mode(other));
-    EXPECT_NE(e.find("bridge and user-defined networks are not supported yet"), std::string::npos)
-        << e;
+    EXPECT_NE(e.find("is not supported yet: use a user-defined network"), std::string::npos) << e;
     EXPECT_NE(e.find(other), std::string::npos) << e;
   }
 }
@@ -229,6 +226,24 @@ TEST(NetworkFlags, ExposedAndPublishedPortsBecomeExposedPorts) {
   EXPECT_EQ(error_of(parse_publish("80/foo")), "invalid proto: foo");
   EXPECT_EQ(error_of(parse_publish("8080-8081:80-82")),
             "invalid ranges specified for container and host Ports: 80-82 and 8080-8081");
+}
+
+TEST(RunOptionsNet, PublishGivesDockersPortBindings) {
+  using B = std::vector<PortBinding>;
+  EXPECT_EQ(*parse_port_bindings("8080:80"), (B{{"80/tcp", "", "8080"}}));
+  EXPECT_EQ(*parse_port_bindings("127.0.0.1::53/udp"), (B{{"53/udp", "127.0.0.1", ""}}));
+  EXPECT_EQ(*parse_port_bindings("80"), (B{{"80/tcp", "", ""}}));
+  EXPECT_EQ(*parse_port_bindings("8000-8001:80-81"),
+            (B{{"80/tcp", "", "8000"}, {"81/tcp", "", "8001"}}));
+  EXPECT_EQ(*parse_port_bindings("8000-8010:80"), (B{{"80/tcp", "", "8000-8010"}}))
+      << "one container port, a host range to pick a free port from";
+  EXPECT_EQ(error_of(parse_port_bindings("abc")), "invalid containerPort: abc");
+}
+
+TEST(RunOptionsNet, UserDefinedNetworksAreAccepted) {
+  EXPECT_EQ(*parse_network_mode(""), "none");
+  EXPECT_EQ(*parse_network_mode("host"), "host");
+  EXPECT_EQ(*parse_network_mode("backend"), "backend");
 }
 
 }  // namespace

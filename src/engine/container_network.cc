@@ -1,0 +1,211 @@
+#include "engine/container_network.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "base/unique_fd.h"
+#include "network/bridge.h"
+#include "network/nat.h"
+#include "network/network_store.h"
+
+namespace berth::engine {
+
+namespace {
+
+bool is_builtin_mode(const std::string& mode) {
+  return mode == "none" || mode == "host" || mode.starts_with("container:");
+}
+
+// "80/tcp" → {80, "tcp"}.
+std::pair<uint16_t, std::string> port_and_proto(const std::string& spec) {
+  auto slash = spec.find('/');
+  auto port = parse_uint(spec.substr(0, slash)).value_or(0);
+  return {static_cast<uint16_t>(port), slash == std::string::npos ? "tcp" : spec.substr(slash + 1)};
+}
+
+// Whether a socket can bind host_ip:port now (nothing else on the host listens there).
+bool port_free(network::Ip4 host_ip, uint16_t port, const std::string& proto) {
+  UniqueFd s(::socket(AF_INET, (proto == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+  int one = 1;
+  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(host_ip);
+  return s && ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+// A port the kernel hands out as free (bind to port 0), for -p with no host port.
+Result<uint16_t> ephemeral_port(network::Ip4 host_ip, const std::string& proto) {
+  UniqueFd s(::socket(AF_INET, (proto == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(host_ip);
+  socklen_t len = sizeof a;
+  if (!s || ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    return fail_errno("finding a free host port");
+  }
+  return ntohs(a.sin_port);
+}
+
+Error port_taken(const std::string& host_ip, uint16_t port) {
+  return Error(Code::kConflict,
+               fmt::format("driver failed programming external connectivity: Bind for {}:{} "
+                           "failed: port is already allocated",
+                           host_ip.empty() ? "0.0.0.0" : host_ip, port));
+}
+
+// Publishes one binding: the host port as given, the first free one of a range, or any free
+// one; returns the binding with its host port.
+Result<PortBinding> publish(const PortBinding& b, network::Ip4 container_ip) {
+  auto [container_port, proto] = port_and_proto(b.container_port);
+  if (proto != "tcp" && proto != "udp") {
+    return fail(Code::kUnsupported,
+                fmt::format("publishing {}: only tcp and udp", b.container_port));
+  }
+  network::Ip4 host_ip = b.host_ip.empty() ? 0 : BERTH_TRY(network::parse_ip4(b.host_ip));
+  std::vector<uint16_t> candidates;
+  if (b.host_port.empty()) {
+    candidates.push_back(BERTH_TRY(ephemeral_port(host_ip, proto)));
+  } else {
+    auto dash = b.host_port.find('-');
+    uint64_t first = parse_uint(b.host_port.substr(0, dash)).value_or(0);
+    uint64_t last =
+        dash == std::string::npos ? first : parse_uint(b.host_port.substr(dash + 1)).value_or(0);
+    for (uint64_t p = first; p <= last && p <= 65535; ++p) {
+      candidates.push_back(static_cast<uint16_t>(p));
+    }
+  }
+  for (uint16_t port : candidates) {
+    if (!port_free(host_ip, port, proto)) {
+      continue;
+    }
+    network::PortNat nat{proto, host_ip, port, container_ip, container_port};
+    auto added = network::add_port_nat(nat);
+    if (!added && added.error().code() == Code::kConflict) {
+      continue;  // another container publishes it
+    }
+    BERTH_CHECK(std::move(added));
+    return PortBinding{b.container_port, b.host_ip, std::to_string(port)};
+  }
+  return tl::unexpected(port_taken(b.host_ip, candidates.empty() ? 0 : candidates.front()));
+}
+
+}  // namespace
+
+Result<void> join_networks(const std::string& root, Container& c, const CreateRequest& req,
+                           UndoStack& undo) {
+  const std::string& mode = c.host_config.network_mode;
+  if (is_builtin_mode(mode)) {
+    if (!req.ip.empty()) {
+      return fail(Code::kInvalidArgument,
+                  "user specified IP address is supported on user defined networks only");
+    }
+    if (!req.network_aliases.empty()) {
+      return fail(Code::kInvalidArgument,
+                  "network-scoped alias is supported only for containers in user defined "
+                  "networks");
+    }
+    return {};
+  }
+  auto store = BERTH_TRY(network::NetworkStore::open(root));
+  auto net = BERTH_TRY(store.find(mode));
+  if (net.name == network::kDefaultBridgeName) {
+    return fail(Code::kUnsupported,
+                "the default bridge network is not supported yet: use a user-defined network");
+  }
+  std::optional<std::string> ip;
+  if (!req.ip.empty()) {
+    ip = req.ip;
+  }
+  auto ep = BERTH_TRY(store.allocate(net.id, c.id, c.name, ip));
+  undo.add([root, id = net.id, cid = c.id] {
+    if (auto s = network::NetworkStore::open(root)) {
+      (void)s->release(id, cid);
+    }
+  });
+  NetworkAttachment a;
+  a.network_id = net.id;
+  a.network_name = net.name;
+  a.bridge = net.bridge;
+  a.ip = network::format_ip4(ep.address);
+  a.gateway = network::format_ip4(net.subnet.gateway);
+  a.prefix = net.subnet.subnet.prefix;
+  a.aliases = req.network_aliases;
+  c.networks.push_back(std::move(a));
+  if (req.publish_all) {
+    for (const auto& p : c.config.exposed_ports) {
+      c.host_config.port_bindings.push_back(PortBinding{p, "", ""});
+    }
+  }
+  return {};
+}
+
+Result<void> leave_networks(const std::string& root, const Container& c) {
+  if (c.networks.empty()) {
+    return {};
+  }
+  auto store = BERTH_TRY(network::NetworkStore::open(root));
+  Result<void> out;
+  for (const auto& n : c.networks) {
+    if (auto r = store.release(n.network_id, c.id); !r && out) {
+      out = std::move(r);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<PortBinding>> connect_init(const Container& c, pid_t pid) {
+  std::vector<PortBinding> published;
+  if (c.networks.empty()) {
+    return published;
+  }
+  UniqueFd netns(::open(fmt::format("/proc/{}/ns/net", pid).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!netns) {
+    return fail_errno("opening the network namespace of the container's process");
+  }
+  for (size_t i = 0; i < c.networks.size(); ++i) {
+    const auto& n = c.networks[i];
+    network::AttachRequest req;
+    req.netns_fd = netns.get();
+    req.bridge = n.bridge;
+    req.ifname = fmt::format("eth{}", i);
+    req.address = BERTH_TRY(network::parse_ip4(n.ip));
+    req.prefix = n.prefix;
+    req.gateway = BERTH_TRY(network::parse_ip4(n.gateway));
+    req.default_route = i == 0;
+    BERTH_CHECK_CTX(network::attach(req), "connecting to network " + n.network_name);
+  }
+  network::Ip4 ip = BERTH_TRY(network::parse_ip4(c.networks.front().ip));
+  for (const auto& b : c.host_config.port_bindings) {
+    auto p = publish(b, ip);
+    if (!p) {
+      unpublish_ports(c, published);
+      return tl::unexpected(std::move(p.error()));
+    }
+    published.push_back(std::move(*p));
+  }
+  return published;
+}
+
+void unpublish_ports(const Container& c, const std::vector<PortBinding>& published) {
+  if (c.networks.empty()) {
+    return;
+  }
+  auto ip = network::parse_ip4(c.networks.front().ip);
+  for (const auto& p : published) {
+    auto [container_port, proto] = port_and_proto(p.container_port);
+    auto host_ip = p.host_ip.empty() ? network::Ip4{0} : network::parse_ip4(p.host_ip).value_or(0);
+    auto host_port = static_cast<uint16_t>(parse_uint(p.host_port).value_or(0));
+    (void)network::remove_port_nat({proto, host_ip, host_port, ip.value_or(0), container_port});
+  }
+}
+
+}  // namespace berth::engine

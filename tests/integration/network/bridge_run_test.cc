@@ -1,0 +1,255 @@
+// Containers on user-defined bridge networks, on the real host: addresses from the network's
+// subnet, TCP between containers, published ports on 127.0.0.1 and from other containers,
+// egress through NAT to an "outside" network namespace the test makes (and none from an
+// --internal network), refusals, and cleanup (no veth, no nftables element left).
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "sandbox.h"
+
+namespace berth::it {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::set<std::string> link_names() {
+  std::set<std::string> out;
+  for (const auto& line : split_lines(run_process({"ip", "-o", "link"}).out)) {
+    auto a = line.find(": "), b = line.find(": ", a + 2);
+    if (a != std::string::npos && b != std::string::npos) {
+      std::string name = line.substr(a + 2, b - a - 2);
+      out.insert(name.substr(0, name.find('@')));
+    }
+  }
+  return out;
+}
+
+std::string nat_table() { return run_process({"nft", "list", "table", "ip", "berth"}).out; }
+
+bool wait_for(const std::function<bool()>& pred, milliseconds timeout = milliseconds(8000)) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) {
+      return true;
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  return pred();
+}
+
+class BridgeRun : public BusyboxTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      GTEST_SKIP() << "needs root to create bridges and nftables rules";
+    }
+    for (const char* tool : {"ip", "nft", "curl"}) {
+      if (!find_program(tool)) {
+        GTEST_SKIP() << missing_tool_message(tool);
+      }
+    }
+    BusyboxTest::SetUp();
+    links_before_ = link_names();
+  }
+  void TearDown() override {
+    if (!IsSkipped()) {
+      for (const auto& name : containers_) {
+        berth({"rm", "-f", name});
+      }
+      for (const auto& net : networks_) {
+        berth({"network", "rm", net});
+      }
+      for (const auto& l : link_names()) {
+        if (!links_before_.contains(l) && l != "berth0") {
+          ADD_FAILURE() << "link " << l << " was left behind";
+          run_process({"ip", "link", "del", l});
+        }
+      }
+      std::string t = nat_table();
+      for (const auto& port : ports_) {
+        EXPECT_EQ(t.find(" " + port + " :"), std::string::npos) << "port " << port << ":\n" << t;
+      }
+    }
+    BusyboxTest::TearDown();
+  }
+
+  std::string network(const std::string& name, const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> argv = {"network", "create"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.push_back(name);
+    berth_ok(argv);
+    networks_.push_back(name);
+    return name;
+  }
+  // `run -d --name NAME FLAGS... busybox CMD...`; the container is removed after the test.
+  void detached(const std::string& name, const std::vector<std::string>& flags,
+                const std::vector<std::string>& cmd) {
+    std::vector<std::string> argv = {"run", "-d", "--pull", "never", "--name", name};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.push_back("busybox");
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    containers_.push_back(name);
+    berth_ok(argv);
+  }
+  ProcResult once(const std::vector<std::string>& flags, const std::string& script) {
+    std::vector<std::string> argv = {"run", "--rm", "--pull", "never"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"busybox", "sh", "-c", script});
+    return berth(argv);
+  }
+  std::string ip_of(const std::string& name) {
+    return trim_copy(berth_ok({"inspect", "-f", "{{.NetworkSettings.IPAddress}}", name}).out);
+  }
+  static std::string trim_copy(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+      s.pop_back();
+    }
+    return s;
+  }
+
+  std::set<std::string> links_before_;
+  std::vector<std::string> containers_, networks_, ports_;
+};
+
+TEST_F(BridgeRun, ContainersGetAddressesOfTheSubnetAndTalkOverTcp) {
+  network("bt-talk", {"--subnet", "10.123.0.0/24"});
+  detached("srv", {"--network", "bt-talk", "--ip", "10.123.0.50"},
+           {"sh", "-c", "while true; do echo tcp-ok | nc -l -p 7000; done"});
+  EXPECT_EQ(ip_of("srv"), "10.123.0.50");
+  Json ins = parse_json(berth_ok({"inspect", "srv"}).out, "inspect")[0];
+  Json ep = ins["NetworkSettings"]["Networks"]["bt-talk"];
+  EXPECT_EQ(ep["IPAddress"], "10.123.0.50") << ep.dump();
+  EXPECT_EQ(ep["Gateway"], "10.123.0.1");
+  EXPECT_EQ(ep["IPPrefixLen"], 24);
+  EXPECT_EQ(ins["HostConfig"]["NetworkMode"], "bt-talk");
+  auto r = once({"--network", "bt-talk"},
+                "ip -4 addr show eth0 | grep -q 'inet 10.123.0.' && ip route | grep -q "
+                "'default via 10.123.0.1' && grep -q \"^10.123.0.[0-9]*\t$(hostname)$\" "
+                "/etc/hosts && nc 10.123.0.50 7000");
+  EXPECT_EQ(r.out, "tcp-ok\n") << r.describe();
+  Json net = parse_json(berth_ok({"network", "inspect", "bt-talk"}).out, "network inspect")[0];
+  EXPECT_TRUE(net["Containers"].contains(ins["Id"].get<std::string>())) << net.dump();
+  EXPECT_NE(berth_ok({"ps", "--format", "{{.Networks}}"}).out.find("bt-talk"), std::string::npos);
+}
+
+TEST_F(BridgeRun, APublishedPortAnswersOnLocalhostAndFromAnotherContainer) {
+  network("bt-pub");
+  ports_ = {"18391"};
+  detached("web", {"--network", "bt-pub", "-p", "18391:80", "-p", "127.0.0.1::81"},
+           {"sh", "-c",
+            "mkdir /w && echo published > /w/i && httpd -p 81 -h /w && httpd -f -p 80 -h /w"});
+  ASSERT_TRUE(wait_for([] {
+    return run_process({"curl", "-s", "--max-time", "2", "http://127.0.0.1:18391/i"}).out ==
+           "published\n";
+  })) << "the published port does not answer on 127.0.0.1";
+  EXPECT_EQ(berth_ok({"port", "web", "80"}).out, "0.0.0.0:18391\n");
+  std::string any = trim_copy(berth_ok({"port", "web", "81/tcp"}).out);
+  ASSERT_EQ(any.rfind("127.0.0.1:", 0), 0u) << any;
+  ports_.push_back(any.substr(10));
+  EXPECT_EQ(run_process({"curl", "-s", "--max-time", "2", "http://" + any + "/i"}).out,
+            "published\n");
+  EXPECT_NE(berth_ok({"ps", "--format", "{{.Ports}}"}).out.find("0.0.0.0:18391->80/tcp"),
+            std::string::npos);
+  // Another container reaches it through the host's address on its own bridge.
+  network("bt-other");
+  auto r = once({"--network", "bt-other"},
+                "wget -q -O - http://$(ip route | awk '/default/{print $3}'):18391/i");
+  EXPECT_EQ(r.out, "published\n") << r.describe();
+
+  // The port is taken: one line, docker's words, exit 125.
+  auto taken = berth({"run", "--pull", "never", "--name", "web2", "--network", "bt-pub", "-p",
+                      "18391:80", "busybox", "true"});
+  containers_.push_back("web2");
+  EXPECT_EQ(taken.exit_code, 125) << taken.describe();
+  EXPECT_NE(taken.err.find("Bind for 0.0.0.0:18391 failed: port is already allocated"),
+            std::string::npos)
+      << taken.describe();
+  EXPECT_TRUE(is_one_line(taken.err)) << taken.describe();
+
+  berth_ok({"stop", "-t", "1", "web"});
+  EXPECT_EQ(nat_table().find("18391"), std::string::npos)
+      << "a stopped container publishes nothing";
+}
+
+TEST_F(BridgeRun, EgressGoesThroughNatButNotFromAnInternalNetwork) {
+  // "Outside": a namespace of the test's own behind a veth, with a listener.
+  std::string ns = "bt-out-" + std::to_string(getpid());
+  ASSERT_TRUE(run_process({"ip", "netns", "add", ns}).ok());
+  struct Cleanup {
+    std::string ns;
+    ~Cleanup() {
+      run_process({"ip", "link", "del", "bt-outh"});
+      run_process({"ip", "netns", "del", ns});
+    }
+  } cleanup{ns};
+  ASSERT_TRUE(run_process({"ip", "link", "add", "bt-outh", "type", "veth", "peer", "name",
+                           "bt-outn", "netns", ns})
+                  .ok());
+  run_process({"ip", "addr", "add", "10.251.0.1/30", "dev", "bt-outh"});
+  run_process({"ip", "link", "set", "bt-outh", "up"});
+  run_process({"ip", "-n", ns, "addr", "add", "10.251.0.2/30", "dev", "bt-outn"});
+  run_process({"ip", "-n", ns, "link", "set", "bt-outn", "up"});
+  run_process({"ip", "-n", ns, "link", "set", "lo", "up"});
+  // busybox nc -ll serves every connection (its -e child says "outside"); ip netns exec execs
+  // it, so the PID forked here is the listener's own, and the test ends it by that PID.
+  pid_t listener = ::fork();
+  ASSERT_GE(listener, 0);
+  if (listener == 0) {
+    ::execlp("ip", "ip", "netns", "exec", ns.c_str(), "busybox", "nc", "-ll", "-p", "7100", "-e",
+             "echo", "outside", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  struct EndListener {
+    pid_t pid;
+    ~EndListener() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } end_listener{listener};
+  std::this_thread::sleep_for(milliseconds(300));
+
+  network("bt-egress");
+  auto out = once({"--network", "bt-egress"}, "nc -w 3 10.251.0.2 7100");
+  EXPECT_EQ(out.out, "outside\n") << out.describe();
+  // The outside saw the host's address, not the container's (masquerade).
+  network("bt-internal", {"--internal"});
+  auto in = once({"--network", "bt-internal"}, "nc -w 2 10.251.0.2 7100; echo rc=$?");
+  EXPECT_EQ(in.out.find("outside"), std::string::npos) << in.describe();
+}
+
+TEST_F(BridgeRun, BadNetworkRequestsAreOneLineAndLeaveNoContainer) {
+  auto unknown = berth({"run", "--pull", "never", "--network", "bt-nosuch", "busybox", "true"});
+  EXPECT_EQ(unknown.exit_code, 125) << unknown.describe();
+  EXPECT_NE(unknown.err.find("network bt-nosuch not found"), std::string::npos)
+      << unknown.describe();
+  network("bt-bad", {"--subnet", "10.124.0.0/24"});
+  auto outside = berth(
+      {"run", "--pull", "never", "--network", "bt-bad", "--ip", "10.99.0.5", "busybox", "true"});
+  EXPECT_EQ(outside.exit_code, 125) << outside.describe();
+  EXPECT_TRUE(is_one_line(outside.err)) << outside.describe();
+  auto ip_on_none = berth({"run", "--pull", "never", "--ip", "10.124.0.5", "busybox", "true"});
+  EXPECT_NE(ip_on_none.err.find("user specified IP address is supported on user defined "
+                                "networks only"),
+            std::string::npos)
+      << ip_on_none.describe();
+  EXPECT_EQ(berth_ok({"ps", "-aq"}).out, "") << "nothing half-made";
+
+  detached("holder", {"--network", "bt-bad"}, {"sleep", "30"});
+  auto busy = berth({"network", "rm", "bt-bad"});
+  EXPECT_EQ(busy.exit_code, 1) << busy.describe();
+  EXPECT_NE(busy.err.find("has active endpoints"), std::string::npos) << busy.describe();
+  berth_ok({"rm", "-f", "holder"});
+  berth_ok({"network", "rm", "bt-bad"});
+  networks_.clear();
+  EXPECT_EQ(nat_table().find("10.124.0.0"), std::string::npos) << nat_table();
+}
+
+}  // namespace
+}  // namespace berth::it
