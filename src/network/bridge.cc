@@ -45,10 +45,9 @@ Result<void> make_bridge(const std::string& name, Ip4 gateway, int prefix, bool 
 }
 
 // Runs the container side: rename, address, up, route. Everything here is inside the netns.
-Result<void> configure_peer(const AttachRequest& req, const std::string& temp) {
+Result<void> configure_peer(const AttachRequest& req) {
   auto nl = BERTH_TRY(Netlink::open_in(req.netns_fd));
-  int index = BERTH_TRY(nl.link_index(temp));
-  BERTH_CHECK(nl.rename(index, req.ifname));
+  int index = BERTH_TRY(nl.link_index(req.ifname));
   BERTH_CHECK(nl.add_address(index, req.address, req.prefix));
   BERTH_CHECK(nl.set_up(index, true));
   if (req.default_route) {
@@ -81,16 +80,13 @@ Result<Endpoint> attach(const AttachRequest& req) {
   int bridge = BERTH_TRY_CTX(nl.link_index(req.bridge), fmt::format("bridge {}", req.bridge));
   std::string suffix = random_hex(7);
   Endpoint ep{"veth" + suffix, req.ifname, req.address, req.prefix};
-  // The peer's temporary name only has to be unique on the host until it moves.
-  std::string temp = "vp" + suffix;
-  BERTH_CHECK(nl.create_veth(ep.host_link, temp, req.mtu));
+  // The peer is born in the container's namespace under its final name (no move, no rename).
+  BERTH_CHECK(nl.create_veth(ep.host_link, req.ifname, req.mtu, req.netns_fd));
   auto result = [&]() -> Result<void> {
     int host = BERTH_TRY(nl.link_index(ep.host_link));
-    int peer = BERTH_TRY(nl.link_index(temp));
     BERTH_CHECK(nl.set_master(host, bridge));
     BERTH_CHECK(nl.set_up(host, true));
-    BERTH_CHECK(nl.move_to_netns(peer, req.netns_fd));
-    return configure_peer(req, temp);
+    return configure_peer(req);
   }();
   if (!result) {
     // Deleting the host end takes the peer with it, wherever it is now.

@@ -263,7 +263,8 @@ Result<void> Netlink::create_bridge(const std::string& name, unsigned mtu) {
   return request(m.done(), fmt::format("creating bridge {}", name));
 }
 
-Result<void> Netlink::create_veth(const std::string& name, const std::string& peer, unsigned mtu) {
+Result<void> Netlink::create_veth(const std::string& name, const std::string& peer, unsigned mtu,
+                                  int peer_netns_fd) {
   BERTH_CHECK(check_name(name));
   BERTH_CHECK(check_name(peer));
   auto m = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -281,6 +282,9 @@ Result<void> Netlink::create_veth(const std::string& name, const std::string& pe
   m.put_str(IFLA_IFNAME, peer);
   if (mtu > 0) {
     m.put_u32(IFLA_MTU, mtu);
+  }
+  if (peer_netns_fd >= 0) {
+    m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
   }
   m.end(peer_at);
   m.end(data);

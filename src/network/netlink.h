@@ -41,8 +41,11 @@ class Netlink {
 
   // Links. Names are at most 15 characters (IFNAMSIZ-1): InvalidArgument otherwise.
   Result<void> create_bridge(const std::string& name, unsigned mtu = 0);
-  // Both ends are created in this socket's namespace.
-  Result<void> create_veth(const std::string& name, const std::string& peer, unsigned mtu = 0);
+  // The first end is created in this socket's namespace, the peer there too or, with
+  // peer_netns_fd, directly in that namespace: moving a link between namespaces afterwards
+  // waits for an RCU grace period (tens of milliseconds).
+  Result<void> create_veth(const std::string& name, const std::string& peer, unsigned mtu = 0,
+                           int peer_netns_fd = -1);
   Result<void> delete_link(int index);
   // NotFound when no link has that name.
   Result<int> link_index(const std::string& name);
