@@ -195,6 +195,7 @@ Result<Container> Engine::create_container(const CreateRequest& req,
   BERTH_CHECK(cs.write_state(c.id, c.state));
   BERTH_CHECK(cs.write_config(c));
   undo.disarm();
+  refresh_network_hosts(options_.root, options_.runroot, c.networks);
   log::phase("created");
   return c;
 }

@@ -78,6 +78,19 @@ std::string resolv_text(const Container& c) {
 
 }  // namespace
 
+std::string container_hosts(const Container& c, const std::vector<HostsPeer>& peers) {
+  std::string hosts = hosts_text(c);
+  if (!c.networks.empty()) {
+    hosts += fmt::format("{}\t{}\n", c.networks.front().ip, c.config.hostname);  // docker's line
+  } else if (c.host_config.network_mode != "host") {
+    hosts += fmt::format("127.0.1.1\t{}\n", c.config.hostname);
+  }
+  for (const auto& p : peers) {
+    hosts += fmt::format("{}\t{}\n", p.ip, join(p.names, " "));
+  }
+  return hosts;
+}
+
 Result<void> write_container_files(Container& c, const std::string& dir) {
   c.hostname_path = dir + "/hostname";
   c.hosts_path = dir + "/hosts";
@@ -92,13 +105,7 @@ Result<void> write_container_files(Container& c, const std::string& dir) {
   // does not sync them at all.
   constexpr auto kFast = Durability::kAtomicOnly;
   BERTH_CHECK(write_file_atomic(c.hostname_path, hostname + "\n", 0644, kFast));
-  std::string hosts = hosts_text(c);
-  if (!c.networks.empty()) {
-    hosts += fmt::format("{}\t{}\n", c.networks.front().ip, c.config.hostname);  // docker's line
-  } else if (c.host_config.network_mode != "host") {
-    hosts += fmt::format("127.0.1.1\t{}\n", c.config.hostname);
-  }
-  BERTH_CHECK(write_file_atomic(c.hosts_path, hosts, 0644, kFast));
+  BERTH_CHECK(write_file_atomic(c.hosts_path, container_hosts(c, {}), 0644, kFast));
   BERTH_CHECK(write_file_atomic(c.resolv_conf_path, resolv_text(c), 0644, kFast));
   return {};
 }

@@ -16,4 +16,12 @@ namespace berth::engine {
 // --dns-search and --dns-option replacing their kind of line.
 Result<void> write_container_files(Container& c, const std::string& dir);
 
+// One other container on a network of c, as its /etc/hosts names it.
+struct HostsPeer {
+  std::string ip;
+  std::vector<std::string> names;  // container name, network aliases, short ID
+};
+// The whole /etc/hosts of c: what write_container_files writes, then a line per peer.
+std::string container_hosts(const Container& c, const std::vector<HostsPeer>& peers);
+
 }  // namespace berth::engine

@@ -192,6 +192,7 @@ Result<void> remove_container_files(const ContainerStore& cs, const Container& c
                                     bool anonymous_volumes_too) {
   BERTH_CHECK(detach_container_record(cs, c));
   (void)leave_networks(cs.root(), c);  // best effort: a lost address is found by network prune
+  refresh_network_hosts(cs.root(), cs.runroot(), c.networks);
   if (anonymous_volumes_too) {
     if (auto volumes = Volumes::open(cs.root())) {
       for (const auto& name : anonymous_volumes(c, *volumes)) {

@@ -6,10 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
+
 #include <fmt/format.h>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
+#include "engine/container_files.h"
+#include "engine/container_store.h"
 #include "network/bridge.h"
 #include "network/nat.h"
 #include "network/network_store.h"
@@ -193,6 +198,55 @@ Result<std::vector<PortBinding>> connect_init(const Container& c, pid_t pid) {
     published.push_back(std::move(*p));
   }
   return published;
+}
+
+void refresh_network_hosts(const std::string& root, const std::string& runroot,
+                           const std::vector<NetworkAttachment>& networks) {
+  auto store = network::NetworkStore::open(root);
+  if (!store || networks.empty()) {
+    return;
+  }
+  ContainerStore cs(root, runroot);
+  // Every container on these networks, and what the others call it there.
+  std::map<std::string, Container> members;
+  std::map<std::string, std::vector<std::pair<std::string, HostsPeer>>> by_network;
+  for (const auto& n : networks) {
+    auto rec = store->find(n.network_id);
+    if (!rec) {
+      continue;
+    }
+    for (const auto& [id, ep] : rec->endpoints) {
+      auto c = cs.read(id);
+      if (!c) {
+        continue;  // being removed
+      }
+      HostsPeer peer{network::format_ip4(ep.address), {c->name}};
+      for (const auto& a : c->networks) {
+        if (a.network_id == n.network_id) {
+          peer.names.insert(peer.names.end(), a.aliases.begin(), a.aliases.end());
+        }
+      }
+      peer.names.push_back(id.substr(0, 12));
+      by_network[n.network_id].emplace_back(id, std::move(peer));
+      members.emplace(id, std::move(*c));
+    }
+  }
+  for (const auto& [id, c] : members) {
+    std::vector<HostsPeer> peers;
+    for (const auto& a : c.networks) {
+      for (const auto& [other, peer] : by_network[a.network_id]) {
+        if (other != id) {
+          peers.push_back(peer);
+        }
+      }
+    }
+    // In place, not renamed: the running container has this very file bound at /etc/hosts.
+    std::string text = container_hosts(c, peers);
+    UniqueFd fd(::open(c.hosts_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
+    if (fd) {
+      (void)write_all(fd.get(), text.data(), text.size());
+    }
+  }
 }
 
 void unpublish_ports(const Container& c, const std::vector<PortBinding>& published) {

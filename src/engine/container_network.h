@@ -24,6 +24,13 @@ Result<void> join_networks(const std::string& root, Container& c, const CreateRe
 // Frees the container's addresses (at rm; best effort, errors are returned for logging).
 Result<void> leave_networks(const std::string& root, const Container& c);
 
+// Name resolution on user-defined networks, docker's way of answering by container name,
+// network alias and short ID, done with files: rewrites /etc/hosts (in place: it is bound into
+// the running containers) of every container on these networks so that each names the others.
+// Called after a container joins (create) or leaves (rm) them; best effort.
+void refresh_network_hosts(const std::string& root, const std::string& runroot,
+                           const std::vector<NetworkAttachment>& networks);
+
 // Between clone and exec of the init `pid`: veths into its namespace (eth0, eth1, … with the
 // first network's gateway as default route), then the port bindings, each with its host port
 // chosen (a free one when none or a range was given). Returns what was published, for

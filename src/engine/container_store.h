@@ -22,6 +22,7 @@ class ContainerStore {
       : root_(std::move(root)), runroot_(std::move(runroot)) {}
 
   const std::string& root() const { return root_; }
+  const std::string& runroot() const { return runroot_; }
   std::string dir(const std::string& id) const { return root_ + "/containers/" + id; }
   std::string run_dir(const std::string& id) const { return runroot_ + "/containers/" + id; }
   std::string merged(const std::string& id) const { return run_dir(id) + "/merged"; }

@@ -139,6 +139,26 @@ TEST_F(BridgeRun, ContainersGetAddressesOfTheSubnetAndTalkOverTcp) {
   EXPECT_NE(berth_ok({"ps", "--format", "{{.Networks}}"}).out.find("bt-talk"), std::string::npos);
 }
 
+TEST_F(BridgeRun, ContainersResolveEachOtherByNameAliasAndShortIdAsTheyComeAndGo) {
+  network("bt-names");
+  network("bt-elsewhere");
+  detached("db", {"--network", "bt-names", "--network-alias", "postgres"},
+           {"nc", "-ll", "-p", "5432", "-e", "echo", "db-here"});
+  std::string id = trim_copy(berth_ok({"inspect", "-f", "{{.Id}}", "db"}).out);
+  detached("app", {"--network", "bt-names"}, {"sleep", "30"});
+  auto r = once({"--network", "bt-names"},
+                "nc db 5432 && nc postgres 5432 && nc " + id.substr(0, 12) + " 5432");
+  EXPECT_EQ(r.out, "db-here\ndb-here\ndb-here\n") << r.describe();
+  // A running container's /etc/hosts follows: app, started before the probe, names db too.
+  EXPECT_EQ(berth_ok({"exec", "app", "sh", "-c", "nc db 5432"}).out, "db-here\n");
+  auto other = once({"--network", "bt-elsewhere"}, "ping -c1 -W1 db");
+  EXPECT_NE(other.exit_code, 0) << "db is not on that network: " << other.describe();
+
+  berth_ok({"rm", "-f", "db"});
+  auto gone = berth({"exec", "app", "ping", "-c1", "-W1", "db"});
+  EXPECT_NE(gone.exit_code, 0) << "a removed container's name stops resolving: " << gone.describe();
+}
+
 TEST_F(BridgeRun, APublishedPortAnswersOnLocalhostAndFromAnotherContainer) {
   network("bt-pub");
   ports_ = {"18391"};
