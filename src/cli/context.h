@@ -58,10 +58,6 @@ void set_action(CLI::App* cmd, Context& ctx, Action action);
 inline constexpr int kExitDaemonError = 1;
 // The same, for the commands whose own errors docker reports as 125: `run` and `create`.
 void set_run_action(CLI::App* cmd, Context& ctx, Action action);
-// Former name of set_action.
-inline void set_daemon_action(CLI::App* cmd, Context& ctx, Action action) {
-  set_action(cmd, ctx, std::move(action));
-}
 
 // For commands whose words after the first belong to someone else (`run IMAGE CMD...`,
 // `exec CONTAINER CMD...`, `top CONTAINER PS-OPTIONS...`): flags stop at the first word and

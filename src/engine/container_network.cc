@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "engine/container_store.h"
 #include "network/bridge.h"
 #include "network/nat.h"
+#include "network/netlink.h"
 #include "network/network_store.h"
 
 namespace berth::engine {
@@ -247,6 +249,97 @@ void refresh_network_hosts(const std::string& root, const std::string& runroot,
       (void)write_all(fd.get(), text.data(), text.size());
     }
   }
+}
+
+namespace {
+
+// The running init's network namespace, or an invalid fd when it does not run.
+UniqueFd running_netns(const Container& c) {
+  if (c.state.status != "running" && c.state.status != "paused") {
+    return UniqueFd();
+  }
+  if (!same_process(c.state.pid, c.state.pid_start_time)) {
+    return UniqueFd();
+  }
+  return UniqueFd(
+      ::open(fmt::format("/proc/{}/ns/net", c.state.pid).c_str(), O_RDONLY | O_CLOEXEC));
+}
+
+}  // namespace
+
+Result<void> connect_container(const std::string& root, const std::string& runroot,
+                               const std::string& network, const std::string& container,
+                               const std::string& ip, const std::vector<std::string>& aliases) {
+  ContainerStore cs(root, runroot);
+  std::string id = BERTH_TRY(cs.resolve(container));
+  auto lock = BERTH_TRY(cs.lock(id));
+  auto c = BERTH_TRY(cs.read(id));
+  c.state = BERTH_TRY(cs.read_state(id));
+  if (is_builtin_mode(c.host_config.network_mode)) {
+    return fail(Code::kConflict,
+                fmt::format("container {} is on network {}: it cannot join another", c.name,
+                            c.host_config.network_mode));
+  }
+  CreateRequest req;
+  req.ip = ip;
+  req.network_aliases = aliases;
+  Container joined = c;
+  joined.networks.clear();
+  joined.host_config.network_mode = network;
+  UndoStack undo;
+  BERTH_CHECK(join_networks(root, joined, req, undo));
+  NetworkAttachment a = joined.networks.front();
+  for (const auto& n : c.networks) {
+    if (n.network_id == a.network_id) {
+      return fail(Code::kConflict, fmt::format("endpoint with name {} already exists in network {}",
+                                               c.name, a.network_name));
+    }
+  }
+  if (UniqueFd netns = running_netns(c)) {
+    network::AttachRequest r;
+    r.netns_fd = netns.get();
+    r.bridge = a.bridge;
+    r.ifname = fmt::format("eth{}", c.networks.size());
+    r.address = BERTH_TRY(network::parse_ip4(a.ip));
+    r.prefix = a.prefix;
+    BERTH_CHECK_CTX(network::attach(r), "connecting to network " + a.network_name);
+  }
+  c.networks.push_back(a);
+  BERTH_CHECK(cs.write_config(c));
+  undo.disarm();
+  refresh_network_hosts(root, runroot, c.networks);
+  return {};
+}
+
+Result<void> disconnect_container(const std::string& root, const std::string& runroot,
+                                  const std::string& network, const std::string& container) {
+  ContainerStore cs(root, runroot);
+  std::string id = BERTH_TRY(cs.resolve(container));
+  auto lock = BERTH_TRY(cs.lock(id));
+  auto c = BERTH_TRY(cs.read(id));
+  c.state = BERTH_TRY(cs.read_state(id));
+  auto store = BERTH_TRY(network::NetworkStore::open(root));
+  auto net = BERTH_TRY(store.find(network));
+  auto it = std::find_if(c.networks.begin(), c.networks.end(),
+                         [&](const NetworkAttachment& n) { return n.network_id == net.id; });
+  if (it == c.networks.end()) {
+    return fail(Code::kConflict,
+                fmt::format("container {} is not connected to network {}", c.name, net.name));
+  }
+  size_t index = static_cast<size_t>(it - c.networks.begin());
+  if (UniqueFd netns = running_netns(c)) {
+    // Deleting the container's end deletes the pair.
+    auto nl = BERTH_TRY(network::Netlink::open_in(netns.get()));
+    if (auto link = nl.link_index(fmt::format("eth{}", index))) {
+      BERTH_CHECK(nl.delete_link(*link));
+    }
+  }
+  std::vector<NetworkAttachment> left = {*it};
+  c.networks.erase(it);
+  BERTH_CHECK(cs.write_config(c));
+  BERTH_CHECK(store.release(net.id, c.id));
+  refresh_network_hosts(root, runroot, left);
+  return {};
 }
 
 void unpublish_ports(const Container& c, const std::vector<PortBinding>& published) {

@@ -24,6 +24,15 @@ Result<void> join_networks(const std::string& root, Container& c, const CreateRe
 // Frees the container's addresses (at rm; best effort, errors are returned for logging).
 Result<void> leave_networks(const std::string& root, const Container& c);
 
+// `network connect`: the container (created or running) joins another user-defined network;
+// a running one gets its veth at once (eth1, eth2, …). Conflict when already connected.
+Result<void> connect_container(const std::string& root, const std::string& runroot,
+                               const std::string& network, const std::string& container,
+                               const std::string& ip, const std::vector<std::string>& aliases);
+// `network disconnect`: the reverse; a running container loses the link at once.
+Result<void> disconnect_container(const std::string& root, const std::string& runroot,
+                                  const std::string& network, const std::string& container);
+
 // Name resolution on user-defined networks, docker's way of answering by container name,
 // network alias and short ID, done with files: rewrites /etc/hosts (in place: it is bound into
 // the running containers) of every container on these networks so that each names the others.

@@ -110,6 +110,9 @@ void add_build_commands(CLI::App& app, Context& ctx) {
   for (CLI::App* cmd :
        {app.add_subcommand("build", "Build an image from a Dockerfile"),
         app.get_subcommand("image")->add_subcommand("build", "Build an image from a Dockerfile")}) {
+    if (ctx.stub(cmd)) {
+      continue;
+    }
     auto f = std::make_shared<BuildFlags>();
     cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag in the \"name:tag\" format");
     cmd->add_option("-f,--file", f->file, "Name of the Dockerfile (default: \"PATH/Dockerfile\")");
@@ -125,16 +128,19 @@ void add_build_commands(CLI::App& app, Context& ctx) {
     cmd->add_flag("-q,--quiet", f->quiet,
                   "Suppress the build output and print image ID on success");
     cmd->add_option("PATH", f->context, "The build context")->required();
-    set_daemon_action(cmd, ctx, [&ctx, f]() -> Result<void> { return run_build(ctx, *f); });
+    set_action(cmd, ctx, [&ctx, f]() -> Result<void> { return run_build(ctx, *f); });
   }
   CLI::App* builder = app.add_subcommand("builder", "Manage builds");
   builder->require_subcommand(1);
   CLI::App* prune = builder->add_subcommand("prune", "Remove build cache");
+  if (ctx.stub(prune)) {
+    return;
+  }
   auto all = std::make_shared<bool>(false);
   auto force = std::make_shared<bool>(false);
   prune->add_flag("-a,--all", *all, "Remove all unused build cache, not just dangling ones");
   prune->add_flag("-f,--force", *force, "Do not prompt for confirmation");
-  set_daemon_action(prune, ctx, [&ctx, all, force]() -> Result<void> {  // flags live as long
+  set_action(prune, ctx, [&ctx, all, force]() -> Result<void> {  // flags live as long
     auto* engine = BERTH_TRY(ctx.engine());
     int64_t freed = BERTH_TRY(engine::prune_build_cache(*engine));
     ctx.out(fmt::format("Total:\t{}\n", human_size(freed)));

@@ -420,7 +420,7 @@ void add_inspect(CLI::App* cmd, Context& ctx) {
   cmd->add_option("CONTAINER", *names, "Containers to inspect")->required();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
   cmd->add_flag("-s,--size", *size, "Display total file sizes");
-  set_daemon_action(cmd, ctx, [&ctx, names, format, size] {
+  set_action(cmd, ctx, [&ctx, names, format, size] {
     return print_container_inspect(ctx, *names, *format, *size);
   });
 }

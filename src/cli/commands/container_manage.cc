@@ -28,7 +28,7 @@ void add_rename(CLI::App* cmd, Context& ctx) {
   auto names = std::make_shared<std::pair<std::string, std::string>>();
   cmd->add_option("CONTAINER", names->first, "The container to rename")->required();
   cmd->add_option("NEW_NAME", names->second, "Its new name")->required();
-  set_daemon_action(cmd, ctx, [&ctx, names]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     return engine::rename_container(*eng, names->first, names->second);
   });
@@ -84,7 +84,7 @@ void add_top(CLI::App* cmd, Context& ctx) {
   // Everything after the container belongs to ps ("top c -o pid,comm").
   stop_flags_at_first_word(cmd, "CONTAINER", "The container, then ps options", "[ps OPTIONS]");
   cmd->footer("Usage: berth top CONTAINER [ps OPTIONS]");
-  set_daemon_action(cmd, ctx, [&ctx, cmd]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, cmd]() -> Result<void> {
     auto rest = cmd->remaining();
     if (rest.empty()) {
       ctx.error(Error(Code::kInvalidArgument, "\"top\" requires at least 1 argument"));
@@ -228,7 +228,7 @@ void add_stats(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--no-trunc", fl->no_trunc, "Do not truncate output");
   cmd->add_option("--format", fl->format, "Format output using a custom template");
   cmd->add_option("CONTAINER", fl->names, "Containers");
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_stats(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_stats(ctx, *fl); });
 }
 
 void add_port(CLI::App* cmd, Context& ctx) {
@@ -238,7 +238,7 @@ void add_port(CLI::App* cmd, Context& ctx) {
   auto args = std::make_shared<std::vector<std::string>>(2);
   cmd->add_option("CONTAINER", (*args)[0], "Container")->required();
   cmd->add_option("PRIVATE_PORT", (*args)[1], "PRIVATE_PORT[/PROTO]");
-  set_daemon_action(cmd, ctx, [&ctx, args]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, args]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto c = BERTH_TRY(eng->find_container((*args)[0]));
     std::string want = (*args)[1];
@@ -271,7 +271,7 @@ void add_container_prune(CLI::App* cmd, Context& ctx) {
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
   cmd->add_option("--filter", *filters, "Provide filter values (e.g. \"until=<timestamp>\")");
-  set_daemon_action(cmd, ctx, [&ctx, force, filters]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, force, filters]() -> Result<void> {
     if (!*force) {
       ctx.out(
           "WARNING! This will remove all stopped containers.\nAre you sure you want to "
@@ -372,7 +372,7 @@ void add_cp(CLI::App* cmd, Context& ctx) {
   fl->args.resize(2);
   cmd->add_option("SRC", fl->args[0], "CONTAINER:SRC_PATH or SRC_PATH|-")->required();
   cmd->add_option("DEST", fl->args[1], "DEST_PATH|- or CONTAINER:DEST_PATH")->required();
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_cp(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_cp(ctx, *fl); });
 }
 
 void add_export(CLI::App* cmd, Context& ctx) {
@@ -383,7 +383,7 @@ void add_export(CLI::App* cmd, Context& ctx) {
   auto output = std::make_shared<std::string>();
   cmd->add_option("-o,--output", *output, "Write to a file, instead of STDOUT");
   cmd->add_option("CONTAINER", *name, "Container")->required();
-  set_daemon_action(cmd, ctx, [&ctx, name, output]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, name, output]() -> Result<void> {
     if (output->empty() && ::isatty(STDOUT_FILENO) != 0) {
       return fail(Code::kInvalidArgument,
                   "cowardly refusing to save to a terminal. Use the -o flag or redirect");
@@ -418,7 +418,7 @@ void add_attach(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--sig-proxy", *sig_proxy, "Proxy all received signals to the process");
   cmd->add_option("--detach-keys", "Override the key sequence for detaching a container");
   cmd->add_option("CONTAINER", *name, "Container")->required();
-  set_daemon_action(cmd, ctx, [&ctx, name, no_stdin, sig_proxy]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, name, no_stdin, sig_proxy]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto c = BERTH_TRY(eng->find_container(*name));
     if (c.state.status == "paused") {

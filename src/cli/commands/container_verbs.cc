@@ -161,7 +161,7 @@ void add_logs(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--since", *since, "Show logs since timestamp or relative (e.g. 42m)");
   cmd->add_option("--until", *until, "Show logs before a timestamp or relative (e.g. 42m)");
   cmd->add_option("CONTAINER", *name, "Container")->required();
-  set_daemon_action(cmd, ctx, [&ctx, name, opts, since, until]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, name, opts, since, until]() -> Result<void> {
     auto* eng = BERTH_TRY(ctx.engine());
     auto c = BERTH_TRY(eng->find_container(*name));
     BERTH_CHECK(engine::check_logs_readable(c.host_config.log_config.type));

@@ -166,8 +166,8 @@ void add_inspect(CLI::App* cmd, Context& ctx, bool images_only) {
     cmd->add_option("--type", *type, "Only inspect objects of the given type");
     cmd->add_flag("-s,--size")->description("Display total file sizes if the type is container");
   }
-  set_daemon_action(
-      cmd, ctx, [&ctx, names, format, type] { return run_inspect(ctx, *names, *format, *type); });
+  set_action(cmd, ctx,
+             [&ctx, names, format, type] { return run_inspect(ctx, *names, *format, *type); });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/format/inspect.h"
 #include "cli/format/table.h"
+#include "engine/container_network.h"
 #include "engine/networks.h"
 
 namespace berth::cli {
@@ -47,6 +48,9 @@ Result<std::optional<std::string>> single_network_flag(const std::vector<std::st
 }
 
 void add_network_create(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<NetworkCreateFlags>();
   cmd->add_option("-d,--driver", fl->driver, "Driver to manage the Network");
   cmd->add_option("--subnet", fl->subnets, "Subnet in CIDR format")->allow_extra_args(false);
@@ -58,7 +62,7 @@ void add_network_create(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--label", fl->labels, "Set metadata on a network")->allow_extra_args(false);
   cmd->add_option("-o,--opt", fl->opts, "Set driver specific options")->allow_extra_args(false);
   cmd->add_option("NETWORK", fl->name, "Network name")->required();
-  set_daemon_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
     engine::NetworkCreateOptions o;
     o.name = fl->name;
     o.driver = fl->driver;
@@ -123,21 +127,27 @@ Result<void> run_network_ls(Context& ctx, const NetworkListFlags& fl) {
 }
 
 void add_network_ls(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto fl = std::make_shared<NetworkListFlags>();
   cmd->add_flag("-q,--quiet", fl->quiet, "Only display network IDs");
   cmd->add_flag("--no-trunc", fl->no_trunc, "Do not truncate the output");
   cmd->add_option("--format", fl->format, "Format output using a Go template, or json");
   cmd->add_option("-f,--filter", fl->filters, "Provide filter values (e.g. \"driver=bridge\")")
       ->allow_extra_args(false);
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_network_ls(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_network_ls(ctx, *fl); });
 }
 
 void add_network_inspect(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Format output using a Go template");
   cmd->add_option("NETWORK", *names, "Networks to inspect")->required();
-  set_daemon_action(cmd, ctx, [&ctx, names, format]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names, format]() -> Result<void> {
     auto nets = BERTH_TRY(open_network_store(ctx));
     std::vector<Json> items;
     std::vector<Error> errors;
@@ -159,11 +169,14 @@ void add_network_inspect(CLI::App* cmd, Context& ctx) {
 }
 
 void add_network_rm(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Do not error if the network does not exist");
   cmd->add_option("NETWORK", *names, "Networks to remove")->required();
-  set_daemon_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, names, force]() -> Result<void> {
     auto nets = BERTH_TRY(open_network_store(ctx));
     for (const auto& n : *names) {
       // Each network on its own, as docker: report the failure, go on, exit 1 at the end.
@@ -191,12 +204,15 @@ bool confirm_network_prune(Context& ctx, const std::string& warning) {
 }
 
 void add_network_prune(CLI::App* cmd, Context& ctx) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
   auto force = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
   cmd->add_option("--filter", *filters, "Provide filter values (e.g. \"until=<timestamp>\")")
       ->allow_extra_args(false);
-  set_daemon_action(cmd, ctx, [&ctx, force, filters]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, force, filters]() -> Result<void> {
     auto f = BERTH_TRY(engine::parse_network_filters(*filters, true));
     if (!*force &&
         !confirm_network_prune(ctx,
@@ -213,6 +229,36 @@ void add_network_prune(CLI::App* cmd, Context& ctx) {
   });
 }
 
+struct ConnectFlags {
+  std::string network, container, ip;
+  std::vector<std::string> aliases;
+  bool force = false;
+};
+
+void add_network_connect(CLI::App* cmd, Context& ctx, bool connect) {
+  if (ctx.stub(cmd)) {
+    return;
+  }
+  auto fl = std::make_shared<ConnectFlags>();
+  if (connect) {
+    cmd->add_option("--alias", fl->aliases, "Add network-scoped alias for the container")
+        ->allow_extra_args(false);
+    cmd->add_option("--ip", fl->ip, "IPv4 address (e.g., \"172.30.100.104\")");
+  } else {
+    cmd->add_flag("-f,--force", fl->force, "Force the container to disconnect from a network");
+  }
+  cmd->add_option("NETWORK", fl->network, "Network")->required();
+  cmd->add_option("CONTAINER", fl->container, "Container")->required();
+  set_action(cmd, ctx, [&ctx, fl, connect]() -> Result<void> {
+    if (connect) {
+      return engine::connect_container(ctx.options.root, ctx.options.runroot, fl->network,
+                                       fl->container, fl->ip, fl->aliases);
+    }
+    return engine::disconnect_container(ctx.options.root, ctx.options.runroot, fl->network,
+                                        fl->container);
+  });
+}
+
 }  // namespace
 
 void add_network_commands(CLI::App& app, Context& ctx) {
@@ -226,6 +272,10 @@ void add_network_commands(CLI::App& app, Context& ctx) {
   add_network_rm(network->add_subcommand("rm", "Remove one or more networks")->alias("remove"),
                  ctx);
   add_network_prune(network->add_subcommand("prune", "Remove all unused networks"), ctx);
+  add_network_connect(network->add_subcommand("connect", "Connect a container to a network"), ctx,
+                      true);
+  add_network_connect(
+      network->add_subcommand("disconnect", "Disconnect a container from a network"), ctx, false);
 }
 
 }  // namespace berth::cli

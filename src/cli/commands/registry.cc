@@ -159,7 +159,7 @@ void add_pull(CLI::App* cmd, Context& ctx) {
                   "Set platform if server is multi-platform capable");
   cmd->add_flag("--disable-content-trust")->description("Skip image verification (always)");
   cmd->add_option("NAME", fl->req.reference, "NAME[:TAG|@DIGEST]")->required();
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_pull(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_pull(ctx, *fl); });
 }
 
 // Reads one line from the terminal, without echo for passwords.
@@ -234,7 +234,7 @@ void add_login(CLI::App* cmd, Context& ctx) {
   cmd->add_option("-p,--password", fl->password, "Password");
   cmd->add_flag("--password-stdin", fl->password_stdin, "Take the password from stdin");
   cmd->add_option("SERVER", fl->server, "Registry (default: Docker Hub)");
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_login(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_login(ctx, *fl); });
 }
 
 void add_logout(CLI::App* cmd, Context& ctx) {
@@ -243,7 +243,7 @@ void add_logout(CLI::App* cmd, Context& ctx) {
   }
   auto server = std::make_shared<std::string>();
   cmd->add_option("SERVER", *server, "Registry (default: Docker Hub)");
-  set_daemon_action(cmd, ctx, [&ctx, server]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, server]() -> Result<void> {
     auto r = BERTH_TRY(engine::registry_logout(*server));
     ctx.out(r.removed ? fmt::format("Removing login credentials for {}\n", r.key)
                       : fmt::format("Not logged in to {}\n", r.key));

@@ -72,7 +72,7 @@ void add_push(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--disable-content-trust")->description("Skip image signing (always)");
   cmd->add_option("--platform", "Push a platform-specific manifest (the image's own)");
   cmd->add_option("NAME", fl->req.reference, "NAME[:TAG]")->required();
-  set_daemon_action(cmd, ctx, [&ctx, fl] { return run_push(ctx, *fl); });
+  set_action(cmd, ctx, [&ctx, fl] { return run_push(ctx, *fl); });
 }
 
 struct InspectFlags {
@@ -89,7 +89,7 @@ void add_manifest_inspect(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--insecure", fl->insecure, "Allow communication with an insecure registry");
   cmd->add_flag("-v,--verbose", fl->verbose, "Output additional info (ignored)");
   cmd->add_option("MANIFEST", fl->reference, "Image or manifest list")->required();
-  set_daemon_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
+  set_action(cmd, ctx, [&ctx, fl]() -> Result<void> {
     auto m = BERTH_TRY(engine::inspect_remote_manifest(fl->reference, fl->insecure));
     ctx.out(engine::indent_json_like_go(m.bytes) + "\n");
     return {};

@@ -159,6 +159,37 @@ TEST_F(BridgeRun, ContainersResolveEachOtherByNameAliasAndShortIdAsTheyComeAndGo
   EXPECT_NE(gone.exit_code, 0) << "a removed container's name stops resolving: " << gone.describe();
 }
 
+TEST_F(BridgeRun, ConnectAndDisconnectARunningContainer) {
+  network("bt-front");
+  network("bt-back", {"--subnet", "10.125.0.0/24"});
+  detached("api", {"--network", "bt-front"}, {"sleep", "30"});
+  detached("store", {"--network", "bt-back"}, {"nc", "-ll", "-p", "6379", "-e", "echo", "PONG"});
+  auto before = berth({"exec", "api", "sh", "-c", "nc -w 1 store 6379"});
+  EXPECT_NE(before.out, "PONG\n") << "not on the same network yet: " << before.describe();
+
+  berth_ok({"network", "connect", "--alias", "cache", "--ip", "10.125.0.77", "bt-back", "api"});
+  EXPECT_EQ(
+      berth_ok({"exec", "api", "sh", "-c", "ip -4 addr show eth1 | grep -o '10.125.0.77'"}).out,
+      "10.125.0.77\n");
+  EXPECT_EQ(berth_ok({"exec", "api", "nc", "store", "6379"}).out, "PONG\n");
+  EXPECT_EQ(berth_ok({"exec", "store", "sh", "-c", "ping -c1 -W1 cache >/dev/null && echo ok"}).out,
+            "ok\n")
+      << "its alias on the new network resolves for the others there";
+  Json nets = parse_json(
+      berth_ok({"inspect", "-f", "{{json .NetworkSettings.Networks}}", "api"}).out, "networks");
+  EXPECT_TRUE(nets.contains("bt-front") && nets.contains("bt-back")) << nets.dump();
+  auto again = berth({"network", "connect", "bt-back", "api"});
+  EXPECT_EQ(again.exit_code, 1) << again.describe();
+
+  berth_ok({"network", "disconnect", "bt-back", "api"});
+  auto after = berth({"exec", "api", "sh", "-c", "ip link show eth1"});
+  EXPECT_NE(after.exit_code, 0) << "eth1 is gone: " << after.describe();
+  Json net = parse_json(berth_ok({"network", "inspect", "bt-back"}).out, "network inspect")[0];
+  EXPECT_EQ(net["Containers"].size(), 1u) << "only store is left: " << net.dump();
+  auto not_on = berth({"network", "disconnect", "bt-back", "api"});
+  EXPECT_EQ(not_on.exit_code, 1) << not_on.describe();
+}
+
 TEST_F(BridgeRun, APublishedPortAnswersOnLocalhostAndFromAnotherContainer) {
   network("bt-pub");
   ports_ = {"18391"};
