@@ -124,6 +124,27 @@ Result<NetworkRecord> NetworkStore::materialise(NetworkRecord r, bool keep_exist
   return r;
 }
 
+namespace {
+
+// berth0's first IPv4 address (base = the address itself, with its prefix), when it exists.
+std::optional<Cidr> default_bridge_address() {
+  auto nl = Netlink::open();
+  if (!nl) {
+    return std::nullopt;
+  }
+  auto index = nl->link_index(kDefaultBridgeDevice);
+  if (!index) {
+    return std::nullopt;
+  }
+  auto addrs = nl->list_addresses(*index);
+  if (!addrs || addrs->empty()) {
+    return std::nullopt;
+  }
+  return addrs->front();
+}
+
+}  // namespace
+
 Result<void> NetworkStore::ensure_default_locked(std::vector<NetworkRecord>& all) {
   for (const auto& r : all) {
     if (r.name == kDefaultBridgeName) {
@@ -134,13 +155,22 @@ Result<void> NetworkStore::ensure_default_locked(std::vector<NetworkRecord>& all
   r.id = random_hex(64);
   r.name = kDefaultBridgeName;
   r.created_nanos = now_nanos();
-  std::vector<Cidr> taken = BERTH_TRY(host_routes());
-  for (const auto& o : all) {
-    taken.push_back(o.subnet.subnet);
+  // The device outlives store roots (every root's default network is berth0): a root that
+  // finds it takes the subnet it has, instead of giving it one more address (and using up the
+  // address pools, one root after another).
+  if (auto existing = default_bridge_address()) {
+    r.subnet = BERTH_TRY(
+        make_subnet(Cidr{existing->base & Cidr{0, existing->prefix}.mask(), existing->prefix},
+                    existing->base, {}));
+  } else {
+    std::vector<Cidr> taken = BERTH_TRY(host_routes());
+    for (const auto& o : all) {
+      taken.push_back(o.subnet.subnet);
+    }
+    // docker's default bridge takes 172.17.0.0/16 unless something local is there already.
+    auto cidr = BERTH_TRY(pick_subnet(taken, false));
+    r.subnet = BERTH_TRY(make_subnet(cidr, {}, {}));
   }
-  // docker's default bridge takes 172.17.0.0/16 unless something local is there already.
-  auto cidr = BERTH_TRY(pick_subnet(taken, false));
-  r.subnet = BERTH_TRY(make_subnet(cidr, {}, {}));
   r.bridge = kDefaultBridgeDevice;
   r.options = {{"com.docker.network.bridge.default_bridge", "true"},
                {"com.docker.network.bridge.enable_icc", "true"},

@@ -42,6 +42,14 @@ TEST(NetworkStore, DefaultBridgeIsMadeOnFirstUseWithDockersSubnet) {
     CHILD_EXPECT(has_link("berth0"));
     CHILD_EXPECT(CHILD_TRY(store.list()).size() == 1);
     CHILD_EXPECT(!store.remove("bridge"));
+    // Another store root shares the device: it takes its subnet and adds no address.
+    for (int i = 0; i < 3; ++i) {
+      auto other = CHILD_TRY(NetworkStore::open(root + "/other" + std::to_string(i)));
+      auto theirs = CHILD_TRY(other.list());
+      CHILD_EXPECT(theirs.size() == 1 && theirs[0].subnet.subnet.str() == "172.17.0.0/16");
+    }
+    auto nl = CHILD_TRY(Netlink::open());
+    CHILD_EXPECT(CHILD_TRY(nl.list_addresses(CHILD_TRY(nl.link_index("berth0")))).size() == 1);
     return "";
   });
   EXPECT_EQ(err, "");
