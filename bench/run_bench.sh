@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times `run --rm busybox true` with berth, bare OCI runtimes (crun, runc) on an equivalent bundle,
+# Times `run --rm --network none busybox true` (no veth: crun and runc get a bare network
+# namespace too) with berth, bare OCI runtimes (crun, runc) on an equivalent bundle,
 # podman and docker (a private dockerd), all on one busybox root filesystem (scripts/
 # make-busybox-rootfs.sh), with hyperfine (RUNS runs of each, no shell in between, in ROUNDS
 # rounds of rotated order, 1 warm-up each), and reports medians and berth/X ratios: goal berth
@@ -129,10 +130,10 @@ add() { # add NAME ARG...: one more command for hyperfine, quoted for its shell-
 # --- berth -------------------------------------------------------------------------------------
 if attempt "${berth_cmd[@]}" import --change "$path_env" --change 'CMD ["sh"]' "$rootfs" busybox
 then
-  if attempt "${berth_cmd[@]}" run --rm busybox true; then
-    add berth "${berth_cmd[@]}" run --rm busybox true
+  if attempt "${berth_cmd[@]}" run --rm --network none busybox true; then
+    add berth "${berth_cmd[@]}" run --rm --network none busybox true
   else
-    unavailable berth "\`berth run --rm busybox true\` $attempt_error"
+    unavailable berth "\`berth run --rm --network none busybox true\` $attempt_error"
   fi
 else
   unavailable berth "\`berth import\` of the busybox rootfs $attempt_error"

@@ -96,8 +96,9 @@ struct NetworkAttachment {
 struct HostConfig {
   std::vector<std::string> binds;  // -v as given: "src:dst[:opts]" and "name:dst", "/anon"
   LogConfig log_config;
-  // "none", "host", or a user-defined bridge network's name or ID (the default bridge and
-  // container:<id> are not supported yet)
+  // "bridge" (the default network, docker's default), "none", "host", or a user-defined
+  // network's name or ID (container:<id> is not supported yet). Records without one (made by
+  // the engine itself) have no network.
   std::string network_mode = "none";
   std::vector<PortBinding> port_bindings;  // -p, in the order given
   RestartPolicy restart_policy;

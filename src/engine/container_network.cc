@@ -125,8 +125,17 @@ Result<void> join_networks(const std::string& root, Container& c, const CreateRe
   auto store = BERTH_TRY(network::NetworkStore::open(root));
   auto net = BERTH_TRY(store.find(mode));
   if (net.name == network::kDefaultBridgeName) {
-    return fail(Code::kUnsupported,
-                "the default bridge network is not supported yet: use a user-defined network");
+    // Made on first use by any command; its egress is set up when a container first joins.
+    BERTH_CHECK(network::add_network_nat({net.bridge, net.subnet.subnet, false}));
+    if (!req.network_aliases.empty()) {
+      return fail(Code::kInvalidArgument,
+                  "network-scoped alias is supported only for containers in user defined "
+                  "networks");
+    }
+    if (!req.ip.empty()) {
+      return fail(Code::kInvalidArgument,
+                  "user specified IP address is supported on user defined networks only");
+    }
   }
   std::optional<std::string> ip;
   if (!req.ip.empty()) {
@@ -214,8 +223,8 @@ void refresh_network_hosts(const std::string& root, const std::string& runroot,
   std::map<std::string, std::vector<std::pair<std::string, HostsPeer>>> by_network;
   for (const auto& n : networks) {
     auto rec = store->find(n.network_id);
-    if (!rec) {
-      continue;
+    if (!rec || rec->name == network::kDefaultBridgeName) {
+      continue;  // docker's default bridge resolves no names
     }
     for (const auto& [id, ep] : rec->endpoints) {
       auto c = cs.read(id);

@@ -203,8 +203,8 @@ Result<std::vector<std::string>> parse_security_opts(const std::vector<std::stri
 
 // --- network -------------------------------------------------------------------------------------
 
-// --network/--net: "none", "host" or a user-defined network's name or ID; "" is berth's default,
-// "none". The default bridge ("bridge", "default") and container:<id> are refused for now.
+// --network/--net: "bridge" (also "default" and "": docker's default network), "none", "host"
+// or a user-defined network's name or ID. container:<id> is refused for now.
 Result<std::string> parse_network_mode(std::string_view value);
 // --dns: an IP address, returned in canonical form:
 //   invalid argument "x" for "--dns" flag: IP address is not correctly formatted: x

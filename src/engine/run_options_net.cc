@@ -115,13 +115,19 @@ Result<std::string> standard_publish(std::string_view value) {
 }  // namespace
 
 Result<std::string> parse_network_mode(std::string_view value) {
-  if (value.empty() || value == "none") {
+  if (value == "none") {
     return std::string("none");
+  }
+  if (value.empty()) {
+    return std::string("bridge");  // docker's default network
   }
   if (value == "host") {
     return std::string("host");
   }
-  if (value == "bridge" || value == "default" || value.starts_with("container:")) {
+  if (value == "bridge" || value == "default") {
+    return std::string("bridge");
+  }
+  if (value.starts_with("container:")) {
     return invalid(fmt::format(
         "network \"{}\" is not supported yet: use a user-defined network (network create), "
         "none or host",

@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "network/bridge.h"
+#include "network/bridge_leases.h"
 #include "network/nat.h"
 #include "network/netlink.h"
 #include "sys/file_lock.h"
@@ -291,6 +292,13 @@ Result<EndpointRecord> NetworkStore::allocate(const std::string& ref,
                                              container_name, r.name));
   }
   auto alloc = r.allocations();
+  // The default bridge's device is shared by every store root: its addresses are leased
+  // host-wide too (the lock order is always this root's, then the host's).
+  std::optional<BridgeLeases> leases;
+  if (r.name == kDefaultBridgeName) {
+    leases = BERTH_TRY(BridgeLeases::open());
+    leases->mark_taken(alloc, root(), container_id);
+  }
   EndpointRecord ep;
   ep.container_name = container_name;
   if (ip) {
@@ -298,6 +306,10 @@ Result<EndpointRecord> NetworkStore::allocate(const std::string& ref,
     BERTH_CHECK_CTX(alloc.reserve(ep.address), fmt::format("network {}", r.name));
   } else {
     ep.address = BERTH_TRY_CTX(alloc.allocate(), fmt::format("network {}", r.name));
+  }
+  if (leases) {
+    leases->lease(ep.address, root(), container_id);
+    BERTH_CHECK(leases->save());
   }
   r.endpoints[container_id] = ep;
   BERTH_CHECK(write(r));
@@ -322,6 +334,11 @@ Result<void> NetworkStore::release(const std::string& ref, const std::string& co
   auto lock = BERTH_TRY(FileLock::acquire(dir_ + "/.lock", FileLock::Mode::kExclusive));
   auto all = BERTH_TRY(read_all());
   auto r = BERTH_TRY(find_in(all, ref));
+  if (r.name == kDefaultBridgeName) {
+    auto leases = BERTH_TRY(BridgeLeases::open());
+    leases.drop(root(), container_id);
+    BERTH_CHECK(leases.save());
+  }
   if (r.endpoints.erase(container_id) == 0) {
     return {};
   }

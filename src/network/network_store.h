@@ -62,6 +62,8 @@ class NetworkStore {
 
  private:
   explicit NetworkStore(std::string dir) : dir_(std::move(dir)) {}
+  // The store root (dir_ is <root>/networks).
+  std::string root() const { return dir_.substr(0, dir_.rfind('/')); }
   Result<std::vector<NetworkRecord>> read_all();
   Result<NetworkRecord> find_in(const std::vector<NetworkRecord>& all, const std::string& ref);
   Result<void> write(const NetworkRecord& r);

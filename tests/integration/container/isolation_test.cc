@@ -57,7 +57,11 @@ TEST_F(Isolation, TheProbeIsPidOneAndSeesNoHostProcess) {
     ASSERT_GT(::readlink(("/proc/self/ns/" + ns).c_str(), host, sizeof(host) - 1), 0);
     EXPECT_NE(r["namespaces"].value(ns, ""), std::string(host)) << ns << " is the host's";
   }
-  EXPECT_EQ(r["net_ifaces"], Json::array({"lo"}));
+  // docker's default network: the default bridge's veth next to loopback; none: loopback only.
+  EXPECT_EQ(r["net_ifaces"], Json::array({"lo", "eth0"}));
+  Json none = report({"--network", "none"});
+  ASSERT_TRUE(none.is_object());
+  EXPECT_EQ(none["net_ifaces"], Json::array({"lo"}));
 }
 
 TEST_F(Isolation, TheHostnameIsTheFirstTwelveCharactersOfTheIdUnlessGiven) {

@@ -22,6 +22,9 @@ using std::chrono::milliseconds;
 std::set<std::string> link_names() {
   std::set<std::string> out;
   for (const auto& line : split_lines(run_process({"ip", "-o", "link"}).out)) {
+    if (line.find(": veth") != std::string::npos) {
+      continue;  // containers of tests running at the same time have veths (on berth0)
+    }
     auto a = line.find(": "), b = line.find(": ", a + 2);
     if (a != std::string::npos && b != std::string::npos) {
       std::string name = line.substr(a + 2, b - a - 2);
@@ -63,7 +66,14 @@ class BridgeRun : public BusyboxTest {
       for (const auto& name : containers_) {
         berth({"rm", "-f", name});
       }
+      // With the containers gone, nothing may be left on the test's bridges (the host's veth
+      // list as a whole also holds the other tests' containers).
       for (const auto& net : networks_) {
+        std::string id = trim_copy(berth({"network", "inspect", "-f", "{{.Id}}", net}).out);
+        if (id.size() == 64) {
+          auto on = run_process({"ip", "-o", "link", "show", "master", "br-" + id.substr(0, 12)});
+          EXPECT_EQ(on.out, "") << "links left on network " << net;
+        }
         berth({"network", "rm", net});
       }
       for (const auto& l : link_names()) {
@@ -275,6 +285,35 @@ TEST_F(BridgeRun, EgressGoesThroughNatButNotFromAnInternalNetwork) {
   EXPECT_EQ(in.out.find("outside"), std::string::npos) << in.describe();
 }
 
+// docker's default: no --network is the default bridge (berth0), shared by every store root on
+// the host, so its addresses are leased host-wide.
+TEST_F(BridgeRun, WithoutNetworkFlagsContainersAreOnTheDefaultBridgeAcrossStoreRoots) {
+  ports_ = {"18392"};
+  detached("plain", {"-p", "18392:80"},
+           {"sh", "-c", "mkdir /w && echo default-bridge > /w/i && httpd -f -p 80 -h /w"});
+  EXPECT_TRUE(wait_for([] {
+    return run_process({"curl", "-s", "--max-time", "2", "http://127.0.0.1:18392/i"}).out ==
+           "default-bridge\n";
+  }));
+  Json ins = parse_json(berth_ok({"inspect", "plain"}).out, "inspect")[0];
+  EXPECT_EQ(ins["HostConfig"]["NetworkMode"], "bridge");
+  std::string mine = ins["NetworkSettings"]["Networks"]["bridge"]["IPAddress"];
+  EXPECT_EQ(mine.rfind("172.17.", 0), 0u) << ins["NetworkSettings"].dump();
+
+  // Another store root on the same host gets another address on the same device.
+  std::string other_root = sb().new_root("second");
+  ASSERT_FALSE(sb().make_busybox("busybox:latest", other_root).empty());
+  auto theirs = sb().berth_at(other_root, {"run", "--rm", "--pull", "never", "busybox", "sh", "-c",
+                                           "ip -4 addr show eth0 | grep -o '172[.0-9]*/'"});
+  ASSERT_TRUE(theirs.ok()) << theirs.describe();
+  EXPECT_NE(theirs.out, mine + "/\n") << "two roots, one address";
+  auto egress = once({}, "ip route | grep -q 'default via 172.17.0.1' && echo routed");
+  EXPECT_EQ(egress.out, "routed\n") << egress.describe();
+  auto by_name = once({}, "ping -c1 -W1 plain");
+  EXPECT_NE(by_name.exit_code, 0) << "docker's default bridge resolves no names: "
+                                  << by_name.describe();
+}
+
 TEST_F(BridgeRun, BadNetworkRequestsAreOneLineAndLeaveNoContainer) {
   auto unknown = berth({"run", "--pull", "never", "--network", "bt-nosuch", "busybox", "true"});
   EXPECT_EQ(unknown.exit_code, 125) << unknown.describe();
@@ -285,7 +324,8 @@ TEST_F(BridgeRun, BadNetworkRequestsAreOneLineAndLeaveNoContainer) {
       {"run", "--pull", "never", "--network", "bt-bad", "--ip", "10.99.0.5", "busybox", "true"});
   EXPECT_EQ(outside.exit_code, 125) << outside.describe();
   EXPECT_TRUE(is_one_line(outside.err)) << outside.describe();
-  auto ip_on_none = berth({"run", "--pull", "never", "--ip", "10.124.0.5", "busybox", "true"});
+  auto ip_on_none = berth(
+      {"run", "--pull", "never", "--ip", "10.124.0.5", "--network", "none", "busybox", "true"});
   EXPECT_NE(ip_on_none.err.find("user specified IP address is supported on user defined "
                                 "networks only"),
             std::string::npos)

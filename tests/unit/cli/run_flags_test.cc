@@ -253,19 +253,19 @@ TEST(RunRequest, FlagsFillDockersConfigAndHostConfig) {
   EXPECT_EQ(h.shm_size, int64_t{1} << 30);
   EXPECT_EQ(h.dns, (std::vector<std::string>{"1.1.1.1"}));
   EXPECT_EQ(h.extra_hosts, (std::vector<std::string>{"db:10.0.0.2"}));
-  EXPECT_EQ(h.network_mode, "none");
+  EXPECT_EQ(h.network_mode, "bridge");
   EXPECT_FALSE(h.init);
   EXPECT_FALSE(h.auto_remove);
 }
 
-TEST(RunRequest, DefaultsAreDockersAndBerthsNoneNetwork) {
+TEST(RunRequest, DefaultsAreDockers) {
   auto r = to_create_request(flags({"busybox"}), test_env());
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_FALSE(r->cmd_set);
   EXPECT_TRUE(r->config.cmd.empty());
   EXPECT_FALSE(r->config.healthcheck);
   EXPECT_FALSE(r->no_healthcheck);
-  EXPECT_EQ(r->host_config.network_mode, "none");
+  EXPECT_EQ(r->host_config.network_mode, "bridge");
   EXPECT_EQ(r->host_config.restart_policy.name, "no");
   EXPECT_EQ(r->host_config.shm_size, 64 << 20);
   EXPECT_FALSE(r->host_config.pids_limit);
@@ -373,8 +373,9 @@ TEST(RunRequest, BadValuesGiveDockersErrors) {
             "invalid CapAdd: unknown capability: \"CAP_FOO\"");
   EXPECT_EQ(request_error({"--cpu-shares", "-2", "busybox"}),
             "invalid CPU shares (-2): value must be a positive integer");
-  std::string bridge = request_error({"--network", "bridge", "busybox"});
-  EXPECT_NE(bridge.find("network \"bridge\" is not supported yet"), std::string::npos) << bridge;
+  std::string joined = request_error({"--network", "container:web", "busybox"});
+  EXPECT_NE(joined.find("network \"container:web\" is not supported yet"), std::string::npos)
+      << joined;
 }
 
 TEST(RunRequest, PidsLimitOfZeroOrLessIsUnlimited) {
