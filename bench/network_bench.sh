@@ -39,6 +39,9 @@ source "$here/lib/incumbents.sh"
 b=("$berth" --root "$work/berth/root" --runroot "$work/berth/run")
 net=nb-$$
 
+# dockerd with networking writes iptables rules (nft tables ip nat, ip filter): the ones that
+# were not there before the benchmark go with it.
+tables_before=$(nft list tables 2>/dev/null || true)
 cleanup() {
   set +e
   "${b[@]}" rm -f nb-web >/dev/null 2>&1
@@ -47,6 +50,9 @@ cleanup() {
     docker rm -f nb-web >/dev/null 2>&1
   fi
   stop_dockerd
+  nft list tables 2>/dev/null | while read -r _ family name; do
+    grep -qxF "table $family $name" <<<"$tables_before" || nft delete table "$family" "$name"
+  done
   { grep -F " $work/" /proc/self/mountinfo || true; } | awk '{ print $5 }' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$work"
