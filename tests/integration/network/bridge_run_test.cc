@@ -12,27 +12,13 @@
 #include <set>
 #include <thread>
 
+#include "network/host_links.h"
 #include "sandbox.h"
 
 namespace berth::it {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::set<std::string> link_names() {
-  std::set<std::string> out;
-  for (const auto& line : split_lines(run_process({"ip", "-o", "link"}).out)) {
-    if (line.find(": veth") != std::string::npos) {
-      continue;  // containers of tests running at the same time have veths (on berth0)
-    }
-    auto a = line.find(": "), b = line.find(": ", a + 2);
-    if (a != std::string::npos && b != std::string::npos) {
-      std::string name = line.substr(a + 2, b - a - 2);
-      out.insert(name.substr(0, name.find('@')));
-    }
-  }
-  return out;
-}
 
 std::string nat_table() { return run_process({"nft", "list", "table", "ip", "berth"}).out; }
 
@@ -59,7 +45,7 @@ class BridgeRun : public BusyboxTest {
       }
     }
     BusyboxTest::SetUp();
-    links_before_ = link_names();
+    links_before_ = host_links();
   }
   void TearDown() override {
     if (!IsSkipped()) {
@@ -76,7 +62,7 @@ class BridgeRun : public BusyboxTest {
         }
         berth({"network", "rm", net});
       }
-      for (const auto& l : link_names()) {
+      for (const auto& l : host_links()) {
         if (!links_before_.contains(l) && l != "berth0") {
           ADD_FAILURE() << "link " << l << " was left behind";
           run_process({"ip", "link", "del", l});
@@ -233,6 +219,18 @@ TEST_F(BridgeRun, APublishedPortAnswersOnLocalhostAndFromAnotherContainer) {
             std::string::npos)
       << taken.describe();
   EXPECT_TRUE(is_one_line(taken.err)) << taken.describe();
+
+  // -P: every exposed port to a free host port.
+  detached("all", {"--network", "bt-pub", "-P", "--expose", "80"},
+           {"sh", "-c", "mkdir /w && echo all > /w/i && httpd -f -p 80 -h /w"});
+  std::string chosen = trim_copy(berth_ok({"port", "all", "80"}).out);
+  ASSERT_EQ(chosen.rfind("0.0.0.0:", 0), 0u) << chosen;
+  ports_.push_back(chosen.substr(8));
+  EXPECT_TRUE(wait_for([&] {
+    return run_process(
+               {"curl", "-s", "--max-time", "2", "http://127.0.0.1:" + chosen.substr(8) + "/i"})
+               .out == "all\n";
+  }));
 
   berth_ok({"stop", "-t", "1", "web"});
   EXPECT_EQ(nat_table().find("18391"), std::string::npos)

@@ -6,27 +6,11 @@
 
 #include <set>
 
+#include "network/host_links.h"
 #include "sandbox.h"
 
 namespace berth::it {
 namespace {
-
-// The host's link names (`ip -o link`), "" entries dropped.
-std::set<std::string> host_links() {
-  auto r = run_process({"ip", "-o", "link"});
-  std::set<std::string> out;
-  for (const auto& line : split_lines(r.out)) {
-    if (line.find(": veth") != std::string::npos) {
-      continue;  // containers of tests running at the same time have veths (on berth0)
-    }
-    auto a = line.find(": "), b = line.find(": ", a + 2);
-    if (a != std::string::npos && b != std::string::npos) {
-      std::string name = line.substr(a + 2, b - a - 2);
-      out.insert(name.substr(0, name.find('@')));
-    }
-  }
-  return out;
-}
 
 class NetworkTest : public SandboxTest {
  protected:
