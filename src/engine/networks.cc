@@ -155,11 +155,12 @@ Result<void> Networks::remove(const std::string& ref) {
 Result<std::vector<std::string>> Networks::prune(const NetworkFilters& f) {
   std::vector<std::string> removed;
   for (const auto& n : BERTH_TRY(list())) {
-    if (n.builtin || n.in_use || n.name == network::kDefaultBridgeName || !network_matches(n, f)) {
+    if (n.builtin || n.name == network::kDefaultBridgeName || !network_matches(n, f)) {
       continue;
     }
     auto store = BERTH_TRY(network::NetworkStore::open(root_));
-    // A network that gained a container since the listing is refused under the lock: skip it.
+    // A network with containers (also one that gained one since the listing) is refused under
+    // the lock, and skipped; one whose endpoints are all stale goes.
     if (store.remove(n.id)) {
       removed.push_back(n.name);
     }

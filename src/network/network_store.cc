@@ -267,6 +267,11 @@ Result<void> NetworkStore::remove(const std::string& ref) {
   if (r.name == kDefaultBridgeName) {
     return fail(Code::kPermissionDenied, "bridge is a pre-defined network and cannot be removed");
   }
+  // Endpoints of containers whose directory is gone are stale: a berth process died between
+  // removing a container and releasing its address. They do not keep the network.
+  std::erase_if(r.endpoints, [&](const auto& e) {
+    return !path_exists(fmt::format("{}/containers/{}", root(), e.first));
+  });
   if (!r.endpoints.empty()) {
     return fail(Code::kConflict,
                 fmt::format("error while removing network: network {} id {} has active "

@@ -47,7 +47,8 @@ class NetworkStore {
   // bridge and no record remain. InvalidArgument/Conflict/Unavailable as one line.
   Result<NetworkRecord> create(const CreateRequest& req);
   // Refuses (Conflict) a network with endpoints and the default bridge; deletes the bridge
-  // and the record.
+  // and the record. Endpoints whose container directory (<root>/containers/<id>) is gone are
+  // stale (a crashed removal) and do not count.
   Result<void> remove(const std::string& ref);
 
   // Reserves an address for a container on the network (requested, or the next free one)

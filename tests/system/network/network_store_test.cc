@@ -110,6 +110,9 @@ TEST(NetworkStore, ANetworkWithEndpointsCannotBeRemovedUntilReleased) {
   auto err = in_private_netns_with_root([](const std::string& root) -> std::string {
     auto store = CHILD_TRY(NetworkStore::open(root));
     CHILD_TRY(store.create(CreateRequest{.name = "n", .subnet = "10.70.0.0/24"}));
+    for (const char* c : {"c1", "c2"}) {  // live containers have a directory
+      CHILD_CHECK(mkdir_p(root + "/containers/" + c));
+    }
     auto ep = CHILD_TRY(store.allocate("n", "c1", "one", std::nullopt));
     CHILD_EXPECT(format_ip4(ep.address) == "10.70.0.2");
     auto fixed = CHILD_TRY(store.allocate("n", "c2", "two", "10.70.0.9"));
@@ -121,6 +124,8 @@ TEST(NetworkStore, ANetworkWithEndpointsCannotBeRemovedUntilReleased) {
     CHILD_EXPECT(store.release("n", "c1").has_value());
     CHILD_EXPECT(store.release("n", "c2").has_value());
     CHILD_EXPECT(store.release("n", "c2").has_value());
+    // A container removed by a berth that died before releasing its address: stale.
+    CHILD_TRY(store.allocate("n", "gone", "gone", std::nullopt));
     CHILD_EXPECT(store.remove("n").has_value());
     return "";
   });
