@@ -287,6 +287,25 @@ Result<void> mount_container_rootfs(const ContainerStore& cs, const Container& c
   return runtime::mount_rootfs(layers, target);
 }
 
+namespace {
+
+// --network container:<name|id>: the network namespace of that container's running init.
+Result<UniqueFd> other_container_netns(const ContainerStore& cs, const std::string& ref) {
+  auto id = BERTH_TRY_CTX(cs.resolve(ref), "joining the network of container " + ref);
+  auto s = BERTH_TRY(cs.read_state(id));
+  if ((s.status != "running" && s.status != "paused") || !same_process(s.pid, s.pid_start_time)) {
+    return fail(Code::kConflict,
+                fmt::format("cannot join network namespace of a non running container: {}", ref));
+  }
+  UniqueFd fd(::open(fmt::format("/proc/{}/ns/net", s.pid).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return fail_errno("opening the network namespace of container " + ref);
+  }
+  return fd;
+}
+
+}  // namespace
+
 Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c) {
   UndoStack undo;
   std::string run_dir = cs.run_dir(c.id);
@@ -318,6 +337,11 @@ Result<Prepared> prepare_container(const ContainerStore& cs, const Container& c)
   BERTH_CHECK(resolve_process(cs, c, rootfd.get(), in, p.spec, p.warnings));
   log::phase("process resolved");
   p.spec.new_net = c.host_config.network_mode != "host";
+  if (c.host_config.network_mode.starts_with("container:")) {
+    p.join_netns = BERTH_TRY(other_container_netns(cs, c.host_config.network_mode.substr(10)));
+    p.spec.join_netns_fd = p.join_netns.get();
+    p.spec.new_net = false;
+  }
   p.spec.hostname = c.config.hostname;
   p.spec.domainname = c.config.domainname;
   p.spec.mounts = BERTH_TRY(mount_plan(c, merged, p.cgroup));

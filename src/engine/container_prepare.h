@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "engine/container.h"
 #include "engine/container_store.h"
 #include "runtime/init_spec.h"
@@ -18,6 +19,7 @@ struct Prepared {
   runtime::InitSpec spec;
   sys::Cgroup cgroup;
   std::vector<std::string> warnings;  // for the CLI to print (clamped ulimits...)
+  UniqueFd join_netns;                // --network container:<id>: spec.join_netns_fd's owner
 };
 
 // Mounts c's overlay (its image layers under its upper dir) on target, an existing directory;

@@ -203,8 +203,9 @@ Result<std::vector<std::string>> parse_security_opts(const std::vector<std::stri
 
 // --- network -------------------------------------------------------------------------------------
 
-// --network/--net: "bridge" (also "default" and "": docker's default network), "none", "host"
-// or a user-defined network's name or ID. container:<id> is refused for now.
+// --network/--net: "bridge" (also "default" and "": docker's default network), "none", "host",
+// "container:<name|id>" (joining that running container's network namespace) or a
+// user-defined network's name or ID.
 Result<std::string> parse_network_mode(std::string_view value);
 // --dns: an IP address, returned in canonical form:
 //   invalid argument "x" for "--dns" flag: IP address is not correctly formatted: x

@@ -127,11 +127,8 @@ Result<std::string> parse_network_mode(std::string_view value) {
   if (value == "bridge" || value == "default") {
     return std::string("bridge");
   }
-  if (value.starts_with("container:")) {
-    return invalid(fmt::format(
-        "network \"{}\" is not supported yet: use a user-defined network (network create), "
-        "none or host",
-        value));
+  if (value.starts_with("container:") && value.size() == 10) {
+    return invalid("invalid container format container:<name|id>");
   }
   return std::string(value);  // a user-defined network: looked up when the container is made
 }

@@ -29,6 +29,9 @@ struct InitSpec {
 
   // Namespaces: pid, mount, uts and ipc are always new; net and cgroup as set.
   bool new_net = true;  // --network none: a new one with loopback up; host: the monitor's
+  // --network container:<id>: a network namespace fd (of that container's init) the init
+  // joins instead (new_net false); it must stay open until the init has started.
+  int join_netns_fd = -1;
   bool new_cgroupns = true;
   std::string hostname;
   std::string domainname;

@@ -46,6 +46,7 @@ enum class Step : int32_t {
   kCaps,
   kNoNewPrivs,
   kExec,
+  kNetns,
 };
 
 struct Failure {
@@ -150,6 +151,9 @@ void setup_user(const InitSpec& spec, int err_fd) noexcept {
       child_fail(err_fd, Step::kCgroupns, errno);
     }
     exec_process(spec, argv, envp, candidates, err_fd);
+  }
+  if (spec.join_netns_fd >= 0 && ::setns(spec.join_netns_fd, CLONE_NEWNET) < 0) {
+    child_fail(err_fd, Step::kNetns, errno);
   }
   // After joining the cgroup, so that the namespace's root is the container's cgroup.
   if (spec.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) {
@@ -277,6 +281,8 @@ std::string describe(const Failure& f, const InitSpec& spec) {
       return "setting no_new_privs: " + err(f.err);
     case Step::kCgroupns:
       return "creating the cgroup namespace: " + err(f.err);
+    case Step::kNetns:
+      return "joining the other container's network namespace: " + err(f.err);
     default:
       return fmt::format("container init failed at step {}: {}", f.step, err(f.err));
   }

@@ -345,6 +345,14 @@ Result<void> storage(const RunFlags& f, const RunEnvironment& env, HostConfig& h
 
 Result<void> network(const RunFlags& f, HostConfig& h) {
   h.network_mode = BERTH_TRY(engine::parse_network_mode(f.network));
+  if (h.network_mode.starts_with("container:")) {  // docker's daemon checks, in its words
+    if (!f.publish.empty() || f.publish_all) {
+      return invalid("conflicting options: port publishing and the container type network mode");
+    }
+    if (!f.dns.empty()) {
+      return invalid("conflicting options: dns and the network mode");
+    }
+  }
   for (const auto& p : f.publish) {
     auto bindings = BERTH_TRY(engine::parse_port_bindings(p));
     h.port_bindings.insert(h.port_bindings.end(), bindings.begin(), bindings.end());

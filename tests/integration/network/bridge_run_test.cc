@@ -312,6 +312,20 @@ TEST_F(BridgeRun, WithoutNetworkFlagsContainersAreOnTheDefaultBridgeAcrossStoreR
                                   << by_name.describe();
 }
 
+TEST_F(BridgeRun, ContainerModeJoinsTheOtherContainersNetworkNamespace) {
+  network("bt-shared");
+  detached("owner", {"--network", "bt-shared"},
+           {"nc", "-ll", "-p", "9000", "-e", "echo", "shared"});
+  std::string ip = ip_of("owner");
+  auto r = once({"--network", "container:owner"},
+                "nc 127.0.0.1 9000 && ip -4 addr show eth0 | grep -o 'inet [0-9.]*'");
+  EXPECT_EQ(r.out, "shared\ninet " + ip + "\n") << r.describe();
+  auto stopped =
+      berth({"run", "--pull", "never", "--network", "container:bt-nosuch", "busybox", "true"});
+  EXPECT_EQ(stopped.exit_code, 125) << stopped.describe();
+  EXPECT_TRUE(is_one_line(stopped.err)) << stopped.describe();
+}
+
 TEST_F(BridgeRun, BadNetworkRequestsAreOneLineAndLeaveNoContainer) {
   auto unknown = berth({"run", "--pull", "never", "--network", "bt-nosuch", "busybox", "true"});
   EXPECT_EQ(unknown.exit_code, 125) << unknown.describe();

@@ -373,9 +373,8 @@ TEST(RunRequest, BadValuesGiveDockersErrors) {
             "invalid CapAdd: unknown capability: \"CAP_FOO\"");
   EXPECT_EQ(request_error({"--cpu-shares", "-2", "busybox"}),
             "invalid CPU shares (-2): value must be a positive integer");
-  std::string joined = request_error({"--network", "container:web", "busybox"});
-  EXPECT_NE(joined.find("network \"container:web\" is not supported yet"), std::string::npos)
-      << joined;
+  EXPECT_EQ(request_error({"--network", "container:web", "-p", "80:80", "busybox"}),
+            "conflicting options: port publishing and the container type network mode");
 }
 
 TEST(RunRequest, PidsLimitOfZeroOrLessIsUnlimited) {

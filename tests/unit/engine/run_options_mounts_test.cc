@@ -173,14 +173,15 @@ TEST(TmpfsFlag, PathAndOptionsAreSplitAndChecked) {
   EXPECT_EQ(error_of(parse_tmpfs_flag("/x:colour=red")), "invalid tmpfs option \"colour\"");
 }
 
-TEST(NetworkFlags, TheDefaultIsDockersBridgeAndContainerModeIsNotSupportedYet) {
+TEST(NetworkFlags, TheDefaultIsDockersBridge) {
   EXPECT_EQ(*parse_network_mode(""), "bridge");
   EXPECT_EQ(*parse_network_mode("default"), "bridge");
   EXPECT_EQ(*parse_network_mode("none"), "none");
   EXPECT_EQ(*parse_network_mode("host"), "host");
   EXPECT_EQ(*parse_network_mode("backend"), "backend");
-  std::string e = error_of(parse_network_mode("container:abc"));
-  EXPECT_NE(e.find("is not supported yet"), std::string::npos) << e;
+  EXPECT_EQ(*parse_network_mode("container:abc"), "container:abc");
+  EXPECT_EQ(error_of(parse_network_mode("container:")),
+            "invalid container format container:<name|id>");
 }
 
 TEST(NetworkFlags, DnsSearchDomainsAndExtraHostsAreValidated) {
