@@ -19,19 +19,19 @@ struct BridgeLeases::State {
 
 namespace {
 
-std::string leases_dir() {
-  const char* v = std::getenv("BERTH_BRIDGE_LEASES_DIR");
-  return v != nullptr && *v != '\0' ? std::string(v) : std::string("/run/berth-bridge");
-}
-
 bool container_exists(const std::string& root, const std::string& container) {
   return path_exists(fmt::format("{}/containers/{}", root, container));
 }
 
 }  // namespace
 
+std::string bridge_state_dir() {
+  const char* v = std::getenv("BERTH_BRIDGE_LEASES_DIR");
+  return v != nullptr && *v != '\0' ? std::string(v) : std::string("/run/berth-bridge");
+}
+
 Result<BridgeLeases> BridgeLeases::open() {
-  std::string dir = leases_dir();
+  std::string dir = bridge_state_dir();
   BERTH_CHECK(mkdir_p(dir, 0700));
   auto lock = BERTH_TRY(sys::FileLock::acquire(dir + "/.lock", sys::FileLock::Mode::kExclusive));
   BridgeLeases out(std::make_unique<State>(State{dir + "/leases.json", std::move(lock), {}}));

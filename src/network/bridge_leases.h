@@ -13,6 +13,10 @@
 
 namespace berth::network {
 
+// The host-wide directory ($BERTH_BRIDGE_LEASES_DIR, else /run/berth-bridge): on tmpfs, so it
+// goes with a reboot, as the kernel's nftables state does.
+std::string bridge_state_dir();
+
 // Takes the host-wide lock and loads the leases; every call below works on that snapshot and
 // save() writes it back. Not copyable; the lock goes with it.
 class BridgeLeases {
